@@ -1,0 +1,85 @@
+"""Command-line plumbing shared by ``python -m lib.<module>``: one-line errors and JSON summaries.
+
+Every entry point reports bad input as a single line on stderr and exits with status 2,
+without a traceback; its last stdout line is one JSON object summarising the run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+USAGE_ERROR = 2
+
+
+class UsageError(ValueError):
+    """Bad input found after parsing (an invalid value, a missing file); becomes exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number above zero."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} must be above zero")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a finite number above zero")
+    return value
+
+
+def output_path(text: str) -> Path:
+    """argparse type: a file path whose folder exists (the file itself may not)."""
+    path = Path(text)
+    if not path.parent.exists():
+        raise argparse.ArgumentTypeError(f"folder {str(path.parent)!r} does not exist: create it first")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder; give a file name")
+    return path
+
+
+def existing_file(text: str) -> Path:
+    """argparse type: a path to a file that exists."""
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no file at {text!r}")
+    return path
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """Print the run's JSON summary as the last stdout line."""
+    print(json.dumps(summary, sort_keys=True), flush=True)
+
+
+def run(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> None:
+    """Run ``main(argv)``; turn ValueError and FileNotFoundError into one stderr line and exit 2."""
+    prog = Path(sys.argv[0]).stem if argv is None else "lib"
+    try:
+        code = main(argv)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"{prog}: error: {err}", file=sys.stderr, flush=True)
+        sys.exit(USAGE_ERROR)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; rerun with --resume to continue from the last checkpoint",
+              file=sys.stderr, flush=True)
+        sys.exit(130)
+    sys.exit(code or 0)

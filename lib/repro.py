@@ -1,0 +1,28 @@
+"""Reproducibility: seeds and thread counts, pinned in one place."""
+from __future__ import annotations
+
+import os
+import random
+
+import torch
+
+DEFAULT_THREADS = 2  # the CI machine's core count; results are compared against runs made with it
+
+
+def pin_threads(n: int | None = None) -> int:
+    """Fix torch's intra-op thread count (``DLBOOK_THREADS`` overrides) and return it.
+
+    Float reductions split across threads may round differently with another count, so a
+    notebook whose outputs are compared run to run pins the count first.
+    """
+    n = int(os.environ.get("DLBOOK_THREADS", n or DEFAULT_THREADS))
+    n = max(1, min(n, os.cpu_count() or 1))
+    torch.set_num_threads(n)
+    return n
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python's and torch's global generators; return a fresh ``torch.Generator`` seeded likewise."""
+    random.seed(seed)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
