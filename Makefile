@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Notebook kernels inherit these: no progress bars in compared outputs, a fixed thread count.
-NB_ENV := DLBOOK_PROGRESS=0 DLBOOK_THREADS=2 PYTHONHASHSEED=0 MPLBACKEND=Agg
+NB_ENV := DLBOOK_PROGRESS=0 DLBOOK_THREADS=2 PYTHONHASHSEED=0
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
 .PHONY: all venv data book test unit nbval browser lab notebooks sync bench clean
