@@ -34,6 +34,12 @@ class LSTMState(NamedTuple):
     h: torch.Tensor  # (B, H)
 
 
+def check_input(x: torch.Tensor, input_dim: int) -> None:
+    """Refuse anything but a (batch, T, input_dim) tensor with at least one step and one example."""
+    if x.dim() != 3 or x.shape[-1] != input_dim or x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"expected x of shape (batch >= 1, T >= 1, {input_dim}), got {tuple(x.shape)}")
+
+
 def _check_dims(**dims: int) -> None:
     for name, value in dims.items():
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -81,8 +87,7 @@ class LSTM(nn.Module):
 
     def states(self, x: torch.Tensor) -> list[LSTMState]:
         """Run the recurrence over x (B, T, D) from h_0 = c_0 = 0; return the T states."""
-        if x.dim() != 3 or x.shape[-1] != self.input_dim:
-            raise ValueError(f"expected x of shape (batch, T, {self.input_dim}), got {tuple(x.shape)}")
+        check_input(x, self.input_dim)
         B = x.shape[0]
         h = x.new_zeros(B, self.hidden_dim)  # (B, H)
         c = x.new_zeros(B, self.hidden_dim)  # (B, H)
@@ -105,6 +110,8 @@ class LSTM(nn.Module):
         PyTorch stacks its gates in the order i, f, g, o and keeps two biases per gate
         (``b_ih + b_hh``); both are mapped onto this module's names.
         """
+        if not isinstance(lstm, nn.LSTM) or not isinstance(head, nn.Linear):
+            raise ValueError(f"from_torch needs an nn.LSTM and an nn.Linear, got {type(lstm).__name__} and {type(head).__name__}")
         if lstm.num_layers != 1 or lstm.bidirectional or not lstm.batch_first or lstm.proj_size:
             raise ValueError("from_torch needs a one-layer, unidirectional nn.LSTM with batch_first=True and no projection")
         if head.in_features != lstm.hidden_size:

@@ -10,7 +10,7 @@ import math
 import torch
 from torch import nn
 
-from lib.lstm import _check_dims
+from lib.lstm import _check_dims, check_input
 
 
 class RNN(nn.Module):
@@ -39,8 +39,7 @@ class RNN(nn.Module):
 
     def hiddens(self, x: torch.Tensor) -> list[torch.Tensor]:
         """x (B, T, D) -> the T hidden states, each (B, H), from h_0 = 0."""
-        if x.dim() != 3 or x.shape[-1] != self.input_dim:
-            raise ValueError(f"expected x of shape (batch, T, {self.input_dim}), got {tuple(x.shape)}")
+        check_input(x, self.input_dim)
         xw = x @ self.W_hx.T + self.b_h             # (B, T, H): all input projections at once
         h = x.new_zeros(x.shape[0], self.hidden_dim)  # (B, H)
         out = []
@@ -56,8 +55,12 @@ class RNN(nn.Module):
     @classmethod
     def from_torch(cls, rnn: nn.RNN, head: nn.Linear) -> "RNN":
         """Build an RNN with the weights of a one-layer tanh ``torch.nn.RNN`` (batch_first) and its head."""
+        if not isinstance(rnn, nn.RNN) or not isinstance(head, nn.Linear):
+            raise ValueError(f"from_torch needs an nn.RNN and an nn.Linear, got {type(rnn).__name__} and {type(head).__name__}")
         if rnn.num_layers != 1 or rnn.bidirectional or not rnn.batch_first or rnn.nonlinearity != "tanh":
             raise ValueError("from_torch needs a one-layer, unidirectional tanh nn.RNN with batch_first=True")
+        if head.in_features != rnn.hidden_size:
+            raise ValueError(f"head takes {head.in_features} features but the RNN has hidden size {rnn.hidden_size}")
         ref = rnn.weight_ih_l0
         model = cls(rnn.input_size, rnn.hidden_size, head.out_features).to(dtype=ref.dtype, device=ref.device)
         with torch.no_grad():
@@ -65,5 +68,5 @@ class RNN(nn.Module):
             model.W_hh.copy_(rnn.weight_hh_l0)
             model.b_h.copy_((rnn.bias_ih_l0 + rnn.bias_hh_l0) if rnn.bias else torch.zeros_like(model.b_h))
             model.W_ph.copy_(head.weight)
-            model.b_p.copy_(head.bias)
+            model.b_p.copy_(head.bias if head.bias is not None else torch.zeros_like(model.b_p))
         return model
