@@ -1,0 +1,238 @@
+"""A small CNN that classifies MNIST digits: the judge behind the GAN's FID and class counts.
+
+Input convention: images in [-1, 1] (the GAN's Tanh range, and ``lib.mnist.mnist_tensors``), shaped
+(N, 1, 28, 28) or flattened (N, 784). ``forward`` gives logits (N, 10); ``features`` gives the
+penultimate activations (N, 128) that the FID compares; ``predict`` gives labels (N,).
+
+``get_classifier()`` trains it on the prepared train split, or loads it from ``cache/`` when a
+checkpoint for the same config and the same data (by SOURCE.json's digest) is already there.
+``python -m lib.classifier train`` does the same from the shell and prints the test accuracy.
+
+Measured on the npm split (8,500 train / 1,500 test digits): the default config reaches 98.9-99.0%
+test accuracy for about 34 s of CPU time (8 epochs, 1,064 steps). On the full torchvision MNIST
+(60,000 digits) an epoch costs seven times as much; pass fewer epochs there if time matters.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from lib.checkpoint import load_checked, save_atomic
+from lib.device import pick_device
+from lib.mnist import mnist_tensors, source_info
+from lib.progress import progress
+
+KIND = "mnist-classifier"
+FORMAT = 1
+_CHUNK = 1000  # images per forward pass in features/predict: bounds memory for 10,000-image sets
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """The CNN's size and its training; every field feeds the cache key."""
+    channels: tuple[int, int] = (16, 32)  # filters of the two 5x5 conv layers (each halves the image)
+    feature_dim: int = 128  # width of the penultimate layer, the space where FID is measured
+    epochs: int = 8  # passes over the train split; 6 already pass 98% on the npm split, 8 leave a margin
+    batch_size: int = 64  # small batches give more steps per epoch on the small npm split
+    lr: float = 2e-3  # Adam's learning rate, decayed by cosine to zero over the run
+    weight_decay: float = 1e-4  # mild L2 (AdamW) against overfitting 8,500 digits
+    shift: int = 2  # random translation in pixels (augmentation); 0 turns it off
+    seed: int = 0  # seeds initialisation, batch order and augmentation
+
+    def __post_init__(self) -> None:
+        if len(self.channels) != 2 or min(self.channels) < 1:
+            raise ValueError(f"channels must be two positive filter counts, got {self.channels!r}")
+        for name in ("feature_dim", "epochs", "batch_size"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, got {getattr(self, name)!r}")
+        if not self.lr > 0 or self.weight_decay < 0:
+            raise ValueError(f"lr must be > 0 and weight_decay >= 0, got {self.lr!r}, {self.weight_decay!r}")
+        if not 0 <= self.shift < 14:
+            raise ValueError(f"shift must be between 0 and 13 pixels, got {self.shift!r}")
+
+
+class MnistClassifier(nn.Module):
+    """conv5x5-ReLU-maxpool twice (28 -> 14 -> 7), then a 128-wide hidden layer and 10 logits."""
+
+    def __init__(self, config: ClassifierConfig = ClassifierConfig()) -> None:
+        super().__init__()
+        self.config = config
+        c1, c2 = config.channels
+        self.conv1 = nn.Conv2d(1, c1, kernel_size=5, padding=2)
+        self.conv2 = nn.Conv2d(c1, c2, kernel_size=5, padding=2)
+        self.hidden = nn.Linear(c2 * 7 * 7, config.feature_dim)
+        self.out = nn.Linear(config.feature_dim, 10)
+
+    def _features(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.reshape(-1, 1, 28, 28)  # (N, 784) or (N, 1, 28, 28) -> (N, 1, 28, 28)
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)  # (N, c1, 14, 14)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # (N, c2, 7, 7)
+        return F.relu(self.hidden(x.flatten(1)))  # (N, feature_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (N, 10) of images in [-1, 1]; differentiable."""
+        return self.out(self._features(x))  # (N, 10)
+
+    @torch.no_grad()
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Penultimate activations (N, feature_dim) of images in [-1, 1], in chunks, without gradients."""
+        return self._chunked(x, self._features)
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """Predicted digits (N,) int64 of images in [-1, 1], in chunks, without gradients."""
+        return self._chunked(x, lambda chunk: self(chunk).argmax(dim=1))
+
+    def _chunked(self, x: torch.Tensor, fn) -> torch.Tensor:
+        device = next(self.parameters()).device
+        outs = [fn(chunk.to(device)).to(x.device) for chunk in x.split(_CHUNK)]
+        return torch.cat(outs)
+
+
+# ------------------------------------------------------------------------------------ training
+
+def random_shift(x: torch.Tensor, shift: int, generator: torch.Generator) -> torch.Tensor:
+    """Translate each image by up to ``shift`` pixels in x and y, filling with background (-1)."""
+    if shift == 0:
+        return x
+    n = x.shape[0]
+    padded = F.pad(x, (shift,) * 4, value=-1.0)  # (N, 1, 28 + 2s, 28 + 2s)
+    dy, dx = torch.randint(0, 2 * shift + 1, (2, n), generator=generator)  # (N,), (N,)
+    rows = (dy[:, None] + torch.arange(28))[:, None, :, None]  # (N, 1, 28, 1)
+    cols = (dx[:, None] + torch.arange(28))[:, None, None, :]  # (N, 1, 1, 28)
+    batch = torch.arange(n)[:, None, None, None]  # (N, 1, 1, 1)
+    return padded[batch, 0:1, rows, cols].reshape(n, 1, 28, 28)  # (N, 1, 28, 28)
+
+
+def accuracy(model: MnistClassifier, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """Fraction of ``images`` (in [-1, 1]) whose predicted digit is the label."""
+    was_training = model.training
+    model.eval()
+    correct = (model.predict(images).cpu() == labels.cpu()).float().mean().item()
+    model.train(was_training)
+    return correct
+
+
+def train_classifier(config: ClassifierConfig = ClassifierConfig(), root: str | os.PathLike = "data",
+                     device: str = "auto") -> tuple[MnistClassifier, float]:
+    """Train on the train split of ``root``; return the model in eval mode and its test-split accuracy."""
+    generator = torch.Generator().manual_seed(config.seed)
+    dev = pick_device(device)
+    with torch.random.fork_rng(devices=[]):  # seed the initial weights without touching the caller's RNG
+        torch.manual_seed(config.seed)
+        model = MnistClassifier(config).to(dev)
+    images, labels = mnist_tensors(root, train=True)  # (N, 1, 28, 28), (N,)
+    steps_per_epoch = -(-len(images) // config.batch_size)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.epochs * steps_per_epoch)
+    model.train()
+    with progress(config.epochs * steps_per_epoch, desc="training MNIST classifier") as bar:
+        for _ in range(config.epochs):
+            for batch in torch.randperm(len(images), generator=generator).split(config.batch_size):
+                x = random_shift(images[batch], config.shift, generator).to(dev)  # (B, 1, 28, 28)
+                loss = F.cross_entropy(model(x), labels[batch].to(dev))
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+                bar.update()
+    model.eval()
+    test_images, test_labels = mnist_tensors(root, train=False)
+    return model, accuracy(model, test_images, test_labels)
+
+
+# ---------------------------------------------------------------------------------- the cache
+
+def cache_key(config: ClassifierConfig, root: str | os.PathLike = "data") -> str:
+    """Hash of the config and the prepared data's digest: a new key whenever either changes."""
+    info = source_info(root)
+    blob = json.dumps({"config": dataclasses.asdict(config), "data": info.get("sha256"), "format": FORMAT},
+                      sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def cache_path(config: ClassifierConfig = ClassifierConfig(), root: str | os.PathLike = "data",
+               cache_dir: str | os.PathLike = "cache") -> Path:
+    """Where ``get_classifier`` keeps the checkpoint for this config and data."""
+    return Path(cache_dir) / f"mnist_classifier-{cache_key(config, root)}.pt"
+
+
+def _from_checkpoint(checkpoint: dict) -> MnistClassifier:
+    fields = dict(checkpoint["config"])
+    fields["channels"] = tuple(fields["channels"])
+    model = MnistClassifier(ClassifierConfig(**fields))
+    model.load_state_dict(checkpoint["state_dict"])
+    return model
+
+
+def get_classifier(root: str | os.PathLike = "data", cache_dir: str | os.PathLike = "cache",
+                   device: str = "auto", config: ClassifierConfig = ClassifierConfig()) -> MnistClassifier:
+    """The trained classifier, from the cache when possible; trains and caches it otherwise.
+
+    The returned model is in eval mode with gradients off, on ``device``, and carries
+    ``test_accuracy`` (its accuracy on the test split of ``root``, measured after training).
+    """
+    path = cache_path(config, root, cache_dir)
+    if path.is_file():
+        checkpoint = load_checked(path, KIND)
+        model, test_accuracy = _from_checkpoint(checkpoint), float(checkpoint["test_accuracy"])
+    else:
+        model, test_accuracy = train_classifier(config, root, device)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_atomic({"kind": KIND, "format": FORMAT, "config": dataclasses.asdict(config),
+                     "data": source_info(root), "test_accuracy": test_accuracy,
+                     "state_dict": model.state_dict()}, path)
+    model = model.to(pick_device(device)).eval().requires_grad_(False)
+    model.test_accuracy = test_accuracy
+    return model
+
+
+# ------------------------------------------------------------------------------------- CLI
+
+def _parser():
+    from lib.cli import Parser, positive_int
+
+    parser = Parser(prog="python -m lib.classifier", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    train = commands.add_parser("train", help="train the classifier (or load it from the cache) and report "
+                                "its test accuracy", description="Train the MNIST classifier on ROOT's train "
+                                "split, or load it from CACHE, and print its test accuracy as JSON.")
+    train.error = parser.error  # type: ignore[method-assign]  # one-line errors in subcommands too
+    train.add_argument("--root", default="data", help="folder holding the prepared MNIST/ (default: data)")
+    train.add_argument("--cache", default="cache", help="folder of cached checkpoints (default: cache)")
+    train.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    train.add_argument("--epochs", type=positive_int, default=ClassifierConfig.epochs,
+                       help=f"passes over the train split (default: {ClassifierConfig.epochs})")
+    train.add_argument("--seed", type=int, default=ClassifierConfig.seed, help="seed of the run (default: 0)")
+    return parser
+
+
+def main(argv=None) -> int:
+    from lib.cli import print_summary
+    from lib.repro import pin_threads
+
+    args = _parser().parse_args(argv)
+    device = pick_device(args.device)  # an unknown device fails before any training
+    pin_threads()
+    config = dataclasses.replace(ClassifierConfig(), epochs=args.epochs, seed=args.seed)
+    path = cache_path(config, args.root, args.cache)
+    cached = path.is_file()
+    model = get_classifier(args.root, args.cache, args.device, config)
+    print_summary({"command": "train", "test_accuracy": round(model.test_accuracy, 4), "cached": cached,
+                   "checkpoint": str(path), "device": str(device), "config": dataclasses.asdict(config),
+                   "data": {k: source_info(args.root)[k] for k in ("source", "counts")}})
+    return 0
+
+
+if __name__ == "__main__":
+    from lib.cli import run
+
+    run(main)
