@@ -25,7 +25,7 @@ data: $(STAMP)
 	$(BIN)/python -m lib.mnist prepare --if-missing
 
 book: $(STAMP) data
-	$(BIN)/jupyter-book build --warningiserror --nitpick --keep-going book
+	$(BIN)/jupyter-book build --all --warningiserror --nitpick --keep-going book
 	@echo "Open _build/html/index.html"
 
 unit: $(STAMP) data
@@ -40,8 +40,11 @@ browser: $(STAMP) data
 
 test: unit nbval browser
 
+# JupyterLab refuses to start as root (containers, CI) without --allow-root. It serves the
+# repository root so that it finds jupytext.toml, and opens on the notebooks folder.
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP) data
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab $(LAB_FLAGS) --LabApp.default_url=/lab/tree/notebooks
 
 # Re-execute every notebook and store its outputs (after editing a .py twin).
 notebooks: $(STAMP) data

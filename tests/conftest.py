@@ -1,0 +1,36 @@
+"""Fixtures shared by the repository-level tests (book, notebook pairs, packaging, lab)."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toc_documents(root: Path = ROOT) -> list[str]:
+    """The book's pages in reading order, as paths relative to book/ without suffix."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    docs = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                docs.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return docs
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def chapter_notebooks() -> list[Path]:
+    """notebooks/NN_name.ipynb files, sorted."""
+    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
