@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -17,6 +18,15 @@ from typing import Any
 import torch
 
 FORMAT = 1
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _first_words(err: BaseException, limit: int = 120) -> str:
+    """The first line of an error, without terminal colour codes, cut at a word boundary."""
+    line = _ANSI.sub("", str(err)).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0] + " ..."
 
 
 def save_atomic(obj: dict[str, Any], path: str | os.PathLike) -> Path:
@@ -52,10 +62,10 @@ def load_checked(path: str | os.PathLike, kind: str | tuple[str, ...]) -> dict[s
     except pickle.UnpicklingError as err:
         raise ValueError(f"refused to load {str(path)!r}: it holds objects other than tensors and plain data "
                          f"(a pickle that could run code); only load checkpoints written by this book "
-                         f"[{str(err).splitlines()[0][:120]}]") from None
+                         f"[{_first_words(err)}]") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as err:
         raise ValueError(f"checkpoint {str(path)!r} is truncated or corrupt "
-                         f"({str(err).splitlines()[0][:120]}); delete it and train again") from None
+                         f"({_first_words(err)}); delete it and train again") from None
     if not isinstance(obj, dict) or "kind" not in obj:
         raise ValueError(f"{str(path)!r} is not a checkpoint of this book (no 'kind' field)")
     if obj["kind"] not in kinds:

@@ -70,9 +70,16 @@ def print_summary(summary: dict[str, Any]) -> None:
     print(json.dumps(summary, sort_keys=True), flush=True)
 
 
-def run(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> None:
-    """Run ``main(argv)``; turn ValueError and FileNotFoundError into one stderr line and exit 2."""
-    prog = Path(sys.argv[0]).stem if argv is None else "lib"
+def run(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None,
+        prog: str | None = None) -> None:
+    """Run ``main(argv)``; turn ValueError and FileNotFoundError into one stderr line and exit 2.
+
+    ``prog`` names the command in error lines; by default the calling module's package, e.g.
+    ``python -m lib.gan`` (whose ``sys.argv[0]`` is ``.../lib/gan/__main__.py``).
+    """
+    if prog is None:
+        path = Path(sys.argv[0])
+        prog = f"python -m lib.{path.parent.name}" if path.stem == "__main__" else f"python -m lib.{path.stem}"
     try:
         code = main(argv)
     except (ValueError, FileNotFoundError) as err:

@@ -1,0 +1,18 @@
+"""The fully connected GAN of chapters 03 and 04 (``python -m lib.gan``).
+
+    models       Generator, Discriminator (exactly the reports' layers), sampling in eval mode
+    config       GANConfig: the typed, validated training configuration
+    train        the discriminator step, the non-saturating generator step, the epoch loop
+    checkpoints  the training state and the generator as safe, atomically written checkpoints
+    snapshots    5×5 grids and strips as images
+    interpolate  linear and spherical paths between two digits' noise vectors
+    evaluate     FID, its real-vs-real floor and class coverage with the MNIST classifier
+    cache        default_run / default_generator: the chapters' generator, trained once and cached
+    widgets      the live ipywidgets slider (JupyterLab) and the static to_jshtml slider (the book)
+"""
+from lib.gan.cache import DEFAULT_CONFIG, default_generator, default_run
+from lib.gan.config import GANConfig
+from lib.gan.models import Discriminator, Generator, eval_mode, sample
+
+__all__ = ["DEFAULT_CONFIG", "Discriminator", "GANConfig", "Generator", "default_generator", "default_run",
+           "eval_mode", "sample"]

@@ -1,0 +1,59 @@
+"""The chapters' default GAN: trained once, then loaded from ``cache/`` by chapters 03 and 04 alike.
+
+The cache file is named by a hash of the training config, the prepared data's digest (SOURCE.json)
+and the device type, so changing any of them trains a new generator instead of reusing a stale one.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from lib.checkpoint import FORMAT
+from lib.device import pick_device
+from lib.gan.checkpoints import load_state, save_state
+from lib.gan.config import GANConfig
+from lib.gan.models import Generator
+from lib.gan.train import TrainState, new_state, train
+
+# 40 epochs over the 8,500 npm training digits is about 5,300 steps: roughly two minutes on two CPU
+# cores. The recipe (Adam betas (0.5, 0.999), one-sided label smoothing 0.1) is the winner of
+# benchmarks/gan_recipes.py (results/gan_recipes.json); the reports' default betas collapsed there.
+DEFAULT_CONFIG = GANConfig(epochs=40, betas=(0.5, 0.999), label_smoothing=0.1, track_every=4, track_samples=1000)
+
+
+def cache_path(config: GANConfig, root: str | os.PathLike = "data", cache_dir: str | os.PathLike = "cache") -> Path:
+    """Where the run of ``config`` on the data under ``root`` is cached."""
+    from lib.mnist import source_info
+
+    device_type = pick_device(config.device).type
+    key = config.digest(source_info(root).get("sha256"), device_type, FORMAT)
+    return Path(cache_dir) / f"gan-{key}.pt"
+
+
+def default_run(root: str | os.PathLike = "data", cache_dir: str | os.PathLike = "cache", device: str = "auto",
+                config: GANConfig | None = None) -> TrainState:
+    """The trained default run (weights, history, snapshots, tracked samples), trained or from the cache.
+
+    Pass ``config`` (e.g. ``dataclasses.replace(DEFAULT_CONFIG, epochs=200)``) for another run.
+    """
+    from lib.mnist import mnist_tensors, source_info
+
+    config = dataclasses.replace(config or DEFAULT_CONFIG, device=device)
+    path = cache_path(config, root, cache_dir)
+    if path.is_file():
+        state, _ = load_state(path, device=device, restore_global_rng=False)
+    else:
+        images, _ = mnist_tensors(root, train=True)  # (N, 1, 28, 28) in [-1, 1]; raises with what to run
+        state = train(new_state(config), images, desc="training the GAN")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_state(state, path, source_info(root))
+    state.generator.eval()
+    state.discriminator.eval()
+    return state
+
+
+def default_generator(root: str | os.PathLike = "data", cache_dir: str | os.PathLike = "cache",
+                      device: str = "auto", config: GANConfig | None = None) -> Generator:
+    """The chapters' trained generator, in eval mode (see ``default_run``)."""
+    return default_run(root, cache_dir, device, config).generator

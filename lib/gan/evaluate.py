@@ -1,0 +1,38 @@
+"""Scoring generated digits with the MNIST classifier: FID, its real-vs-real floor, class coverage."""
+from __future__ import annotations
+
+import os
+
+import torch
+
+from lib.gan.models import Generator, sample
+
+
+def evaluate_generator(generator: Generator, classifier: torch.nn.Module, root: str | os.PathLike = "data",
+                       samples: int = 2000, seed: int = 0) -> dict:
+    """FID of ``samples`` generated digits against the test split, the floor, and class coverage."""
+    from lib.metrics import class_distribution, fid, real_floor
+    from lib.mnist import mnist_tensors, source_info
+
+    fake = sample(generator, samples, rng=torch.Generator().manual_seed(seed))  # (S, 1, 28, 28)
+    test_images, _ = mnist_tensors(root, train=False)
+    spread = class_distribution(classifier.predict(fake))
+    return {"fid": round(fid(classifier, fake, test_images), 3),
+            # the floor with as many train digits as generated ones: both carry the same small-sample bias
+            "real_floor": round(real_floor(classifier, root, num_samples=samples, seed=seed), 3),
+            "samples": samples, "class_counts": spread["counts"], "classes_present": spread["classes_present"],
+            "missing_classes": spread["missing"], "evenness": round(spread["evenness"], 4),
+            "classifier_test_accuracy": round(float(getattr(classifier, "test_accuracy", float("nan"))), 4),
+            "data": {"source": source_info(root).get("source"), "test_digits": len(test_images)}}
+
+
+def fid_over_training(tracked: dict[str, list], classifier: torch.nn.Module,
+                      real_images: torch.Tensor) -> tuple[list[int], list[float]]:
+    """FID of every tracked sample set (bytes from fixed noise) against ``real_images``: (epochs, fids)."""
+    from lib.metrics import fid
+
+    fids = []
+    for as_bytes in tracked["images"]:
+        images = as_bytes.float() / 127.5 - 1  # back to [-1, 1]
+        fids.append(float(fid(classifier, images, real_images)))
+    return list(tracked["epoch"]), fids

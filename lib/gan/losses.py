@@ -1,0 +1,33 @@
+"""The generator's two losses, written on D's logit l, where D(G(z)) = σ(l).
+
+    saturating      (the minimax game as written):  minimise  log(1 − σ(l))   = −softplus(l)
+    non-saturating  (what training uses):            minimise −log σ(l)       =  softplus(−l)
+
+Their gradients with respect to the logit are −σ(l) and −(1 − σ(l)). Early in training D rejects
+the fakes (σ(l) ≈ 0): the saturating gradient vanishes there while the non-saturating one is ≈ −1.
+``gradients`` computes both with autograd, for chapter 03's plot.
+"""
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+
+def saturating_loss(fake_logit: torch.Tensor) -> torch.Tensor:
+    """Mean of log(1 − D(G(z))) over the batch, from logits (B,)."""
+    return (-F.softplus(fake_logit)).mean()
+
+
+def non_saturating_loss(fake_logit: torch.Tensor) -> torch.Tensor:
+    """Mean of −log D(G(z)) over the batch, from logits (B,); equals BCE with target 1."""
+    return F.softplus(-fake_logit).mean()
+
+
+def gradients(logits: torch.Tensor) -> dict[str, torch.Tensor]:
+    """d loss / d logit of each loss at every point of ``logits`` (K,), via autograd."""
+    out = {}
+    for name, loss in (("saturating", saturating_loss), ("non-saturating", non_saturating_loss)):
+        l = logits.detach().clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(loss(l) * len(l), l)  # × K undoes the mean: per-point gradients
+        out[name] = grad.detach()
+    return out

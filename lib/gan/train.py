@@ -1,0 +1,171 @@
+"""Training the GAN: a discriminator step, then the non-saturating generator step, batch after batch.
+
+    D step:  maximise  log D(x) + log(1 − D(G(z)))      (BCE with targets 1 for real, 0 for fake)
+    G step:  maximise  log D(G(z))                        (BCE of D(G(z)) with target 1)
+
+The generator's step is the non-saturating one: minimising log(1 − D(G(z))) instead, as the minimax
+game is written, gives almost no gradient while D rejects the fakes confidently, which is exactly when
+G needs it most (chapter 03 plots both gradients).
+
+All randomness comes from explicit generators held in ``TrainState`` (the data order, the training
+noise, the fixed noise of the snapshots); together with the weights and Adam's moments they are
+what a checkpoint stores, so a resumed run continues bit for bit where the interrupted one stopped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+
+from lib.device import pick_device
+from lib.gan.config import GANConfig
+from lib.gan.models import Discriminator, Generator, sample
+from lib.progress import progress
+
+SNAPSHOT_COUNT = 25  # a 5×5 grid
+SNAPSHOT_NAMES = ("begin", "middle", "final")
+
+
+@dataclass
+class TrainState:
+    """Everything a run needs to continue: networks, optimisers, generators, counters and records."""
+
+    config: GANConfig
+    generator: Generator
+    discriminator: Discriminator
+    opt_g: torch.optim.Adam
+    opt_d: torch.optim.Adam
+    data_rng: torch.Generator  # the order of the digits in each epoch
+    noise_rng: torch.Generator  # the z of each training step
+    fixed_z: torch.Tensor  # (25, latent) noise of the snapshot grids, the same all run long
+    epoch: int = 0  # epochs completed
+    step: int = 0  # optimiser steps completed
+    history: dict[str, list[float]] = field(default_factory=lambda: {
+        "loss_d": [], "loss_g": [], "d_real": [], "d_fake": [], "epoch_end_step": []})
+    snapshots: dict[str, torch.Tensor] = field(default_factory=dict)  # name -> (25, 1, 28, 28)
+    tracked: dict[str, list] = field(default_factory=lambda: {"epoch": [], "images": []})  # uint8 samples
+
+
+def new_state(config: GANConfig) -> TrainState:
+    """Fresh networks and optimisers, everything seeded from ``config.seed``."""
+    device = pick_device(config.device)
+    with torch.random.fork_rng(devices=[]):  # seed the layers' default initialisation, leave the caller's RNG alone
+        torch.manual_seed(config.seed)
+        generator = Generator(config.latent_dim).to(device)
+        discriminator = Discriminator().to(device)
+    adam = dict(lr=config.lr, betas=config.betas)
+    return TrainState(
+        config=config, generator=generator, discriminator=discriminator,
+        opt_g=torch.optim.Adam(generator.parameters(), **adam),
+        opt_d=torch.optim.Adam(discriminator.parameters(), **adam),
+        data_rng=torch.Generator().manual_seed(config.seed + 1),
+        noise_rng=torch.Generator().manual_seed(config.seed + 2),
+        fixed_z=torch.randn(SNAPSHOT_COUNT, config.latent_dim, generator=torch.Generator().manual_seed(config.seed + 3)),
+    )
+
+
+def subset(images: torch.Tensor, limit: int) -> torch.Tensor:
+    """A seeded random subset of ``limit`` images (all of them when ``limit`` is 0)."""
+    if not limit or limit >= len(images):
+        return images
+    keep = torch.randperm(len(images), generator=torch.Generator().manual_seed(1234))[:limit]
+    return images[keep]
+
+
+def gan_step(state: TrainState, real: torch.Tensor, bce: nn.Module) -> tuple[float, float, float, float]:
+    """One discriminator step then one generator step; return (loss_d, loss_g, D(x), D(G(z))) means."""
+    G, D, cfg = state.generator, state.discriminator, state.config
+    n = real.shape[0]
+    z = torch.randn(n, cfg.latent_dim, generator=state.noise_rng).to(real.device)  # (B, latent)
+    fake = G(z)  # (B, 1, 28, 28)
+    real_logit = D(real)  # (B,)
+    fake_logit = D(fake.detach())  # (B,) detached: this step must not move G
+    target_real = torch.full_like(real_logit, 1.0 - cfg.label_smoothing)
+    loss_d = bce(real_logit, target_real) + bce(fake_logit, torch.zeros_like(fake_logit))
+    state.opt_d.zero_grad(set_to_none=True)
+    loss_d.backward()
+    state.opt_d.step()
+
+    # Non-saturating generator loss: −log D(G(z)), on the same fakes seen by the updated D.
+    fake_logit_g = D(fake)  # (B,)
+    loss_g = bce(fake_logit_g, torch.ones_like(fake_logit_g))
+    state.opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    state.opt_g.step()
+    return (loss_d.item(), loss_g.item(),
+            torch.sigmoid(real_logit).mean().item(), torch.sigmoid(fake_logit).mean().item())
+
+
+def steps_per_epoch(n_images: int, batch_size: int) -> int:
+    """Whole batches per epoch (the last partial batch is dropped: batch norm needs more than one row)."""
+    return n_images // batch_size
+
+
+def _record_tracked(state: TrainState) -> None:
+    """Keep samples from fixed noise as bytes, for FID over training without storing weights."""
+    cfg = state.config
+    z = torch.randn(cfg.track_samples, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 4))
+    images = sample(state.generator, cfg.track_samples, z=z)  # (N, 1, 28, 28) in [-1, 1]
+    as_bytes = ((images + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
+    state.tracked["epoch"].append(state.epoch)
+    state.tracked["images"].append(as_bytes)
+
+
+def _tracking_due(state: TrainState) -> bool:
+    every, cfg = state.config.track_every, state.config
+    return bool(every) and (state.epoch % every == 0 or state.epoch == cfg.epochs)
+
+
+def run_epoch(state: TrainState, data: torch.Tensor, bar=None) -> None:
+    """One pass over ``data`` (N, 1, 28, 28) in an order drawn from ``state.data_rng``."""
+    cfg, bce = state.config, nn.BCEWithLogitsLoss()
+    per_epoch = steps_per_epoch(len(data), cfg.batch_size)
+    middle_step = max(1, per_epoch * cfg.epochs // 2)
+    order = torch.randperm(len(data), generator=state.data_rng)  # (N,)
+    state.generator.train()
+    state.discriminator.train()
+    for b in range(per_epoch):
+        real = data[order[b * cfg.batch_size:(b + 1) * cfg.batch_size].to(data.device)]  # (B, 1, 28, 28)
+        for name, value in zip(("loss_d", "loss_g", "d_real", "d_fake"), gan_step(state, real, bce)):
+            state.history[name].append(value)
+        state.step += 1
+        if state.step == middle_step:
+            state.snapshots["middle"] = sample(state.generator, SNAPSHOT_COUNT, z=state.fixed_z)
+        if bar is not None:
+            bar.update(1)
+    state.epoch += 1
+    state.history["epoch_end_step"].append(state.step)
+
+
+def train(state: TrainState, images: torch.Tensor, save: Callable[[TrainState], None] | None = None,
+          desc: str = "GAN") -> TrainState:
+    """Train from ``state.epoch`` to ``config.epochs`` on ``images`` (N, 1, 28, 28) in [-1, 1].
+
+    ``save(state)`` is called after every epoch (the CLI writes the checkpoint there). Returns the
+    same ``state``, trained, with the begin/middle/final snapshots filled in.
+    """
+    cfg = state.config
+    data = subset(images, cfg.limit).to(next(state.generator.parameters()).device)
+    per_epoch = steps_per_epoch(len(data), cfg.batch_size)
+    if per_epoch == 0:
+        raise ValueError(f"{len(data)} digits is fewer than one batch of {cfg.batch_size}")
+    if state.epoch == 0 and "begin" not in state.snapshots:
+        state.snapshots["begin"] = sample(state.generator, SNAPSHOT_COUNT, z=state.fixed_z)
+        if cfg.track_every:
+            _record_tracked(state)
+    remaining = (cfg.epochs - state.epoch) * per_epoch
+    with progress(total=remaining, desc=desc) as bar:
+        while state.epoch < cfg.epochs:
+            run_epoch(state, data, bar)
+            if _tracking_due(state):
+                _record_tracked(state)
+            if state.epoch == cfg.epochs:
+                state.snapshots["final"] = sample(state.generator, SNAPSHOT_COUNT, z=state.fixed_z)
+            bar.set_postfix(epoch=state.epoch, loss_d=f"{state.history['loss_d'][-1]:.3f}",
+                            loss_g=f"{state.history['loss_g'][-1]:.3f}")
+            if save is not None:
+                save(state)
+    return state

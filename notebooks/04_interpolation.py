@@ -1,0 +1,130 @@
+# %% [markdown]
+# # Walking between digits in the GAN's latent space
+#
+# The generator of chapter 03 maps every noise vector $z \in \mathbb R^{100}$ to an image. Nearby vectors
+# give similar images, so a path from one vector to another becomes a film in which one digit turns into
+# another. This chapter draws such paths: the reports' straight line, a spherical path beside it, and a
+# slider to move along them.
+#
+# The generator comes from `lib.gan.default_generator()`, which loads the run of chapter 03 from `cache/`
+# or trains it (about two minutes on two CPU cores) when the cache is empty, so this chapter does not
+# need chapter 03 to have been run first.
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+from IPython.display import HTML
+
+from lib.classifier import get_classifier
+from lib.gan import default_generator
+from lib.gan.interpolate import (digit_probabilities, expected_norm, latent_path, norms_along,
+                                 pick_endpoints, strip)
+from lib.gan.plots import plot_norms, plot_strips
+from lib.gan.widgets import InterpolationWidget, jshtml_slider
+from lib.repro import pin_threads, seed_everything
+
+pin_threads()
+rng = seed_everything(0)
+DATA, CACHE = "../data", "../cache"  # the kernel runs in notebooks/; data and caches live at the top level
+generator = default_generator(DATA, CACHE)  # eval mode: batch norm uses its running statistics
+classifier = get_classifier(DATA, CACHE)
+assert classifier.test_accuracy >= 0.98
+
+# %% [markdown]
+# ## The straight line
+#
+# Take two noise vectors, *begin* and *end*, and $n$ equal steps between them. The reports interpolate
+#
+# $$f(x) = \frac{x}{n}\,\text{begin} + \frac{n-x}{n}\,\text{end}, \qquad x = n, n-1, \dots, 0,$$
+#
+# so $f(n)$ is *begin* and $f(0)$ is *end*: $x$ counts how much of *begin* is left. Every strip below
+# has $n = 8$, i.e. 7 images between the two endpoints and 9 in all, read from left ($x = n$, begin) to
+# right ($x = 0$, end).
+#
+# Random noise vectors give random digits. To go from a 3 to a 4 we need a $z$ whose image *is* a 3:
+# `pick_endpoints` draws 1,000 noise vectors, lets the MNIST classifier label their images, and keeps
+# for each digit the vector whose image it labels most confidently.
+
+# %%
+begin, end = pick_endpoints(generator, classifier, 3, 4, seed=0)
+images = strip(generator, begin, end, steps=7, method="linear")  # (9, 1, 28, 28)
+labels = digit_probabilities(classifier, images).argmax(dim=1).tolist()
+print(f"{len(images)} images; the classifier labels the first {labels[0]} and the last {labels[-1]}")
+assert len(images) == 9 and labels[0] == 3 and labels[-1] == 4
+fig = plot_strips([("3 → 4", images)], "Linear interpolation, 7 steps between the endpoints")
+plt.show()
+
+# %% [markdown]
+# ## Straight or spherical?
+#
+# Noise vectors drawn from $\mathcal N(0, I_{100})$ are almost all about $\sqrt{100} = 10$ long: in 100
+# dimensions the Gaussian's mass sits in a thin shell. The straight line between two of them cuts through
+# the inside of that shell; halfway between two independent vectors, which are nearly orthogonal, its
+# length is only about $10/\sqrt 2 \approx 7$. The generator never saw such short vectors in training,
+# and the middle images can come out fainter or blurrier than the endpoints.
+#
+# Spherical interpolation (*slerp*) follows the great circle instead. With $\Omega$ the angle between
+# the two vectors and $t = (n - x)/n$ the fraction of the way travelled,
+#
+# $$\operatorname{slerp}(t) = \frac{\sin\big((1-t)\,\Omega\big)}{\sin\Omega}\,\text{begin}
+#   + \frac{\sin(t\,\Omega)}{\sin\Omega}\,\text{end},$$
+#
+# which keeps the length close to the endpoints' the whole way (exactly, when they have equal lengths).
+# On this generator the difference is visible but small: both paths pass through similar digits, the
+# spherical one with slightly firmer strokes in the middle.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+norms = norms_along(begin, end, steps=7)
+print("‖z‖ along the linear path:   ", [round(v, 1) for v in norms["linear"]])
+print("‖z‖ along the spherical path:", [round(v, 1) for v in norms["spherical"]])
+fig = plot_norms(norms, expected_norm(generator.latent_dim))
+plt.show()
+assert min(norms["spherical"]) > min(norms["linear"])
+
+# %% [markdown]
+# Several digit pairs, each as a linear strip with the spherical strip below it. The endpoints are the
+# same in both rows; only the path between them differs.
+
+# %%
+pairs = [(3, 4), (1, 7), (0, 6), (5, 8), (2, 9)]
+rows, checks = [], []
+for a, b in pairs:
+    begin, end = pick_endpoints(generator, classifier, a, b, seed=0)
+    for method in ("linear", "spherical"):
+        images = strip(generator, begin, end, steps=7, method=method)  # (9, 1, 28, 28)
+        rows.append((f"{a} → {b}\n{method}", images))
+        ends = digit_probabilities(classifier, images[[0, -1]]).argmax(dim=1).tolist()
+        checks.append(ends == [a, b])
+fig = plot_strips(rows, "Linear (upper) and spherical (lower) paths for five digit pairs")
+plt.show()
+print("endpoints labelled as their digits:", all(checks))
+assert all(checks)
+
+# %% [markdown]
+# ## A slider
+#
+# ### In JupyterLab
+#
+# Run this notebook in JupyterLab (`make lab`) and the cell below shows a live control: two dropdowns pick
+# the digits, a toggle picks the path, and the slider moves $x$ from $n$ (the first digit) to 0 (the
+# second). Every change regenerates the image with the generator, in the kernel. The static book has no
+# kernel, so the book hides this cell's output; the next section gives the book its own slider.
+
+# %% tags=["remove-output"]
+# NBVAL_IGNORE_OUTPUT
+control = InterpolationWidget(generator, classifier, steps=7, from_digit=3, to_digit=4)
+control
+
+# %% [markdown]
+# ### In the book
+#
+# The slider below needs no kernel: the nine frames of the 3 → 4 path are rendered once, into a
+# JavaScript animation (matplotlib's `to_jshtml`), and stored in the page. Drag its slider or press play.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+begin, end = pick_endpoints(generator, classifier, 3, 4, seed=0)
+frames = strip(generator, begin, end, steps=7, method="spherical")  # (9, 1, 28, 28)
+n = len(frames) - 1
+HTML(jshtml_slider(frames, [f"x = {n - k}" for k in range(n + 1)], "3 → 4, spherical path"))
