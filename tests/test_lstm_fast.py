@@ -1,0 +1,169 @@
+"""lib.lstm_fast.FastLSTM against the readable lib.lstm.LSTM and torch.nn.LSTM, in float64.
+
+FastLSTM must be a drop-in for LSTM: the same state dict, the same logits and the same gradients
+for every parameter. Speed is measured in benchmarks/lstm_step.py, never here.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from lib.lstm import LSTM
+from lib.lstm_fast import FastLSTM
+
+DTYPE = torch.float64
+# (batch, T, input_dim, hidden) — B=1, T=1, odd and even T, scalar and one-hot inputs, odd hidden
+SHAPES = [(1, 1, 1, 7), (1, 5, 10, 7), (4, 1, 10, 7), (3, 7, 1, 7), (5, 8, 10, 7), (2, 13, 10, 16)]
+
+
+def _pair(input_dim: int, hidden: int, output_dim: int = 10, seed: int = 0) -> tuple[LSTM, FastLSTM]:
+    torch.manual_seed(seed)
+    readable = LSTM(input_dim, hidden, output_dim).to(DTYPE)
+    with torch.no_grad():  # random biases, so that a wrong gate order cannot hide behind b_f = 1
+        for p in readable.parameters():
+            p.uniform_(-0.8, 0.8)
+    fast = FastLSTM(input_dim, hidden, output_dim).to(DTYPE)
+    fast.load_state_dict(readable.state_dict())
+    return readable, fast
+
+
+def _inputs(batch: int, T: int, input_dim: int, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    if input_dim == 1:
+        x = torch.randn(batch, T, 1, generator=gen, dtype=DTYPE)                    # (B, T, 1) scalar
+    else:
+        digits = torch.randint(0, input_dim, (batch, T), generator=gen)
+        x = nn.functional.one_hot(digits, input_dim).to(DTYPE)                    # (B, T, D) one-hot
+    y = torch.randint(0, 10, (batch,), generator=gen)                             # (B,)
+    return x, y
+
+
+def _loss_and_grads(model: nn.Module, x: torch.Tensor, y: torch.Tensor):
+    model.zero_grad(set_to_none=True)
+    logits = model(x)                                                              # (B, O)
+    nn.functional.cross_entropy(logits, y).backward()
+    return logits.detach(), {name: p.grad.clone() for name, p in model.named_parameters()}
+
+
+@pytest.mark.parametrize("batch,T,input_dim,hidden", SHAPES)
+def test_fast_matches_readable_values_and_gradients(batch, T, input_dim, hidden):
+    readable, fast = _pair(input_dim, hidden)
+    x, y = _inputs(batch, T, input_dim)
+    logits_r, grads_r = _loss_and_grads(readable, x, y)
+    logits_f, grads_f = _loss_and_grads(fast, x, y)
+    torch.testing.assert_close(logits_f, logits_r, rtol=1e-10, atol=1e-12)
+    assert grads_f.keys() == grads_r.keys()
+    for name in grads_r:
+        torch.testing.assert_close(grads_f[name], grads_r[name], rtol=1e-9, atol=1e-12, msg=name)
+
+
+@pytest.mark.parametrize("batch,T,input_dim,hidden", SHAPES)
+def test_fast_matches_torch_lstm_through_from_torch(batch, T, input_dim, hidden):
+    torch.manual_seed(2)
+    lstm = nn.LSTM(input_dim, hidden, batch_first=True).to(DTYPE)
+    head = nn.Linear(hidden, 10).to(DTYPE)
+    fast = FastLSTM.from_torch(lstm, head)
+    assert type(fast) is FastLSTM
+    x, y = _inputs(batch, T, input_dim)
+    logits_f, grads_f = _loss_and_grads(fast, x, y)
+    out, _ = lstm(x)                                                               # (B, T, H)
+    logits_t = head(out[:, -1])                                                    # (B, O)
+    nn.functional.cross_entropy(logits_t, y).backward()
+    torch.testing.assert_close(logits_f, logits_t.detach(), rtol=1e-10, atol=1e-12)
+    # torch.nn.LSTM's gradients, mapped onto FastLSTM's names (PyTorch stacks gates i, f, g, o).
+    H = hidden
+    for k, gate in enumerate(("i", "f", "g", "o")):
+        rows = slice(k * H, (k + 1) * H)
+        torch.testing.assert_close(grads_f[f"W_{gate}x"], lstm.weight_ih_l0.grad[rows])
+        torch.testing.assert_close(grads_f[f"W_{gate}h"], lstm.weight_hh_l0.grad[rows])
+        torch.testing.assert_close(grads_f[f"b_{gate}"], lstm.bias_ih_l0.grad[rows])  # b_ih and b_hh get the same gradient
+    torch.testing.assert_close(grads_f["W_ph"], head.weight.grad)
+    torch.testing.assert_close(grads_f["b_p"], head.bias.grad)
+
+
+def test_input_gradient_matches_readable():
+    readable, fast = _pair(3, 7)
+    x = torch.randn(4, 6, 3, dtype=DTYPE)
+    x_r, x_f = x.clone().requires_grad_(), x.clone().requires_grad_()
+    readable(x_r).square().sum().backward()
+    fast(x_f).square().sum().backward()
+    torch.testing.assert_close(x_f.grad, x_r.grad)
+
+
+def test_state_dict_round_trip_with_readable():
+    readable, fast = _pair(10, 7)
+    assert list(fast.state_dict()) == list(readable.state_dict())
+    back = LSTM(10, 7, 10).to(DTYPE)
+    back.load_state_dict(fast.state_dict())
+    x, _ = _inputs(3, 5, 10)
+    torch.testing.assert_close(back(x), readable(x))
+    torch.testing.assert_close(fast(x), back(x))
+
+
+def test_no_grad_forward_and_float32():
+    readable, fast = _pair(10, 7)
+    x, _ = _inputs(3, 9, 10)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), readable(x))
+    fast32, readable32 = fast.float(), readable.float()
+    torch.testing.assert_close(fast32(x.float()), readable32(x.float()), rtol=1e-5, atol=1e-6)
+
+
+def test_repeated_steps_do_not_share_buffers():
+    """Two forwards before one backward: each graph must keep its own saved tensors."""
+    readable, fast = _pair(10, 7)
+    x1, y1 = _inputs(3, 5, 10, seed=3)
+    x2, y2 = _inputs(3, 5, 10, seed=4)
+    loss_f = nn.functional.cross_entropy(fast(x1), y1) + nn.functional.cross_entropy(fast(x2), y2)
+    loss_r = nn.functional.cross_entropy(readable(x1), y1) + nn.functional.cross_entropy(readable(x2), y2)
+    loss_f.backward()
+    loss_r.backward()
+    for (name, p_f), p_r in zip(fast.named_parameters(), readable.parameters()):
+        torch.testing.assert_close(p_f.grad, p_r.grad, msg=name)
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (3, 5, 4), (3, 0, 10)])
+def test_bad_input_shape_raises(shape):
+    _, fast = _pair(10, 7)
+    with pytest.raises(ValueError, match="expected x of shape"):
+        fast(torch.zeros(shape, dtype=DTYPE))
+
+
+def test_dtype_mismatch_raises():
+    _, fast = _pair(10, 7)
+    with pytest.raises(ValueError, match="move one of them"):
+        fast(torch.zeros(3, 5, 10, dtype=torch.float32))
+
+
+def test_consecutive_steps_reuse_buffers_correctly():
+    """The buffers of one step are reused by the next; every step's gradients must stay right."""
+    readable, fast = _pair(10, 7)
+    for seed in range(3):
+        x, y = _inputs(4, 6, 10, seed=10 + seed)
+        _, grads_r = _loss_and_grads(readable, x, y)
+        _, grads_f = _loss_and_grads(fast, x, y)
+        for name in grads_r:
+            torch.testing.assert_close(grads_f[name], grads_r[name], msg=f"step {seed}: {name}")
+
+
+def test_retained_graph_backward_twice():
+    readable, fast = _pair(10, 7)
+    x, y = _inputs(4, 6, 10)
+    for model in (readable, fast):
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward(retain_graph=True)
+        loss.backward()
+    for (name, p_f), p_r in zip(fast.named_parameters(), readable.parameters()):
+        torch.testing.assert_close(p_f.grad, p_r.grad, msg=name)
+
+
+def test_retained_graph_after_buffers_reused_fails_loudly():
+    """A retained graph whose buffers a later step overwrote must not give wrong gradients."""
+    _, fast = _pair(10, 7)
+    x, y = _inputs(4, 6, 10)
+    loss = nn.functional.cross_entropy(fast(x), y)
+    loss.backward(retain_graph=True)
+    fast(x + 1.0)  # same shapes: takes over the buffers the first graph gave back
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
