@@ -1,0 +1,200 @@
+"""``python -m lib.palindrome train|sweep``: palindrome runs from the command line.
+
+    python -m lib.palindrome train --model lstm --length 20
+    python -m lib.palindrome train --model lstm --length 100          # curriculum switched on by itself
+    python -m lib.palindrome sweep --out results
+
+A progress bar goes to stderr; the last stdout line is one JSON object. Bad input is one stderr line
+and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from lib import cli
+from lib.device import pick_device
+from lib.palindrome.data import ENCODINGS
+from lib.palindrome.sweep import SWEEP_FILE, run_sweep, save_sweep
+from lib.palindrome.train import MODELS, TrainConfig, train
+from lib.repro import pin_threads
+
+DEFAULTS = TrainConfig()
+SWEEP_LENGTHS = "5,10,15,20,25,30,40,50,60,70,80,90,100"
+
+
+def length_type(text: str) -> int:
+    """argparse type: a palindrome length, a whole number of at least 2."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"{value} is too short: a palindrome needs at least 2 digits")
+    return value
+
+
+def device_type(text: str) -> str:
+    """argparse type: a device name that this machine has."""
+    try:
+        pick_device(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+def seed_type(text: str) -> int:
+    """argparse type: a seed, a whole number of at least 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative: seeds start at 0")
+    return value
+
+
+def folder_type(text: str) -> Path:
+    """argparse type: an existing folder."""
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"folder {text!r} does not exist: create it first")
+    return Path(text)
+
+
+def name_type(text: str) -> str:
+    """argparse type: a plain file stem (letters, digits, '_', '-', '.')."""
+    if not text or not all(ch.isalnum() or ch in "_-." for ch in text) or text.startswith("."):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a plain file name (use letters, digits, _ - .)")
+    return text
+
+
+def lengths_type(text: str) -> list[int]:
+    """argparse type: comma-separated lengths, e.g. 5,10,20."""
+    return [length_type(part) for part in text.split(",") if part.strip()] or [length_type("")]
+
+
+def models_type(text: str) -> list[str]:
+    """argparse type: comma-separated model names, e.g. lstm,rnn."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    bad = [n for n in names if n not in MODELS] or ([] if names else [text])
+    if bad:
+        raise argparse.ArgumentTypeError(f"unknown model {bad[0]!r}: use lstm and/or rnn")
+    return names
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    """The training flags shared by ``train`` and ``sweep``; defaults come from TrainConfig."""
+    d, add = DEFAULTS, parser.add_argument
+    add("--steps", type=cli.positive_int, default=d.steps,
+        help=f"most training steps per run; early stop usually ends sooner (default {d.steps})")
+    add("--batch-size", type=cli.positive_int, default=d.batch_size,
+        help=f"fresh palindromes per step (default {d.batch_size})")
+    add("--lr", type=cli.positive_float, default=d.lr, help=f"RMSprop learning rate (default {d.lr})")
+    add("--hidden", type=cli.positive_int, default=d.hidden, help=f"hidden size (default {d.hidden})")
+    add("--encoding", choices=list(ENCODINGS), default=d.encoding,
+        help="onehot (10 inputs, default) or scalar (the digit as one float)")
+    add("--seed", type=seed_type, default=d.seed,
+        help=f"seed of the weights, the training batches and the held-out set (default {d.seed})")
+    add("--device", type=device_type, default=d.device, help="auto (CUDA when present), cpu, cuda, cuda:N or mps")
+    add("--clip", type=cli.positive_float, default=d.clip,
+        help=f"gradient-norm ceiling before each step (default {d.clip})")
+    add("--eval-every", type=cli.positive_int, default=d.eval_every,
+        help=f"steps between held-out checks (default {d.eval_every})")
+    add("--eval-size", type=cli.positive_int, default=d.eval_size,
+        help=f"held-out palindromes (default {d.eval_size})")
+    add("--target-accuracy", type=cli.positive_float, default=d.target_accuracy,
+        help=f"stop once held-out accuracy at the full length reaches this (default {d.target_accuracy})")
+    add("--forget-bias", type=float, default=d.forget_bias,
+        help=f"initial LSTM forget-gate bias (default {d.forget_bias})")
+    add("--curriculum", action=argparse.BooleanOptionalAction, default=None,
+        help="train through growing lengths first (default: on when the length is above 30)")
+    add("--start-length", type=length_type, default=d.start_length,
+        help=f"first curriculum length (default {d.start_length})")
+    add("--stage-lr", type=cli.positive_float, default=d.stage_lr,
+        help=f"learning-rate factor at each new curriculum stage (default {d.stage_lr})")
+    add("--threads", type=cli.positive_int, default=None, help="torch CPU threads (default: $DLBOOK_THREADS, else 2)")
+
+
+def build_parser() -> cli.Parser:
+    """The parser of ``python -m lib.palindrome`` with its two commands."""
+    parser = cli.Parser(prog="python -m lib.palindrome",
+                        description="Train LSTMs and RNNs to complete palindromes.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=cli.Parser)
+    tr = sub.add_parser("train", help="one run; prints a JSON summary", description="Train one model at one length.")
+    tr.add_argument("--model", choices=MODELS, default=DEFAULTS.model, help="lstm or rnn (default lstm)")
+    tr.add_argument("--length", type=length_type, default=DEFAULTS.length,
+                    help=f"palindrome length T (default {DEFAULTS.length}); the curriculum starts above 30")
+    tr.add_argument("--history", type=cli.output_path, default=None, help="also write the full history (JSON) here")
+    _common(tr)
+    sw = sub.add_parser("sweep", help="many lengths and both models; writes JSON and a PNG",
+                        description="Train each model at each length and save results and a figure.")
+    sw.add_argument("--lengths", type=lengths_type, default=lengths_type(SWEEP_LENGTHS),
+                    help=f"comma-separated lengths (default {SWEEP_LENGTHS})")
+    sw.add_argument("--models", type=models_type, default=list(MODELS),
+                    help="comma-separated models (default lstm,rnn)")
+    sw.add_argument("--rnn-steps", type=cli.positive_int, default=None, help="step cap for RNN runs (default: --steps)")
+    sw.add_argument("--out", type=folder_type, default=Path("results"), help="folder for the results (default results)")
+    sw.add_argument("--name", type=name_type, default=SWEEP_FILE.removesuffix(".json"),
+                    help="file stem of the results: NAME.json and NAME.png (default palindrome_sweep)")
+    _common(sw)
+    return parser
+
+
+def config_from(args: argparse.Namespace, **override) -> TrainConfig:
+    """The TrainConfig named by the parsed flags, with ``override`` on top."""
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    values = {k: v for k, v in vars(args).items() if k in fields}
+    return TrainConfig(**{**values, **override})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.threads is None:
+        pin_threads()
+    else:  # an explicit flag beats the DLBOOK_THREADS environment variable
+        torch.set_num_threads(args.threads)
+    if args.command == "train":
+        history = train(config_from(args))
+        if args.history is not None:
+            save_sweep([history.to_dict()], args.history)
+        cli.print_summary(history.summary())
+        return 0
+    return _sweep(args)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    base = config_from(args, model=args.models[0], length=args.lengths[0])
+    steps = {"rnn": args.rnn_steps} if args.rnn_steps else None
+    path, runs = args.out / f"{args.name}.json", []
+    meta = {"command": "python -m lib.palindrome sweep " + " ".join(_argv_of(args))}
+
+    def save(history):  # after each run, so an interrupted sweep keeps what it finished
+        runs.append(history.to_dict())
+        save_sweep(runs, path, **meta)
+
+    run_sweep(args.lengths, args.models, base, steps, on_run=save)
+    from lib.palindrome.plots import plot_accuracy_vs_length
+    figure = args.out / f"{args.name}.png"
+    plot_accuracy_vs_length(runs, tuple(args.models)).savefig(figure, dpi=120)
+    cli.print_summary({"results": str(path), "figure": str(figure), "runs": len(runs),
+                       "accuracy": {f"{r['model']}@{r['length']}": r["accuracy"] for r in runs}})
+    return 0
+
+
+def _argv_of(args: argparse.Namespace) -> list[str]:
+    """The flags that shaped a sweep, recorded next to its results."""
+    flags = [f"--lengths {','.join(map(str, args.lengths))}", f"--models {','.join(args.models)}",
+             f"--steps {args.steps}", f"--out {args.out}", f"--name {args.name}"]
+    if args.rnn_steps:
+        flags.append(f"--rnn-steps {args.rnn_steps}")
+    if args.curriculum is not None:
+        flags.append("--curriculum" if args.curriculum else "--no-curriculum")
+    return flags
+
+
+if __name__ == "__main__":
+    cli.run(main)
