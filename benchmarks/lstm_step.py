@@ -127,7 +127,7 @@ def parse(argv: Sequence[str] | None):
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
-    threads = pin_threads(2)
+    threads = pin_threads()  # 2, or DLBOOK_THREADS
     rounds, reps, warmup = (3, 2, 2) if args.quick else (args.rounds, 5, 10)
     main_shapes = Shapes(args.batch, args.length, args.hidden)
     configs = {"main": main_shapes,

@@ -25,15 +25,20 @@ class Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number above zero."""
+def whole_number(text: str, minimum: int, too_small: str) -> int:
+    """Parse a whole number of at least ``minimum``; ``too_small`` (with ``{value}``) says why not."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value} must be above zero")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(too_small.format(value=value))
     return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number above zero."""
+    return whole_number(text, 1, "{value} must be above zero")
 
 
 def positive_float(text: str) -> float:

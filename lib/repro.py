@@ -10,12 +10,13 @@ DEFAULT_THREADS = 2  # the CI machine's core count; results are compared against
 
 
 def pin_threads(n: int | None = None) -> int:
-    """Fix torch's intra-op thread count (``DLBOOK_THREADS`` overrides) and return it.
+    """Fix torch's intra-op thread count and return it: ``n``, else ``DLBOOK_THREADS``, else 2.
 
     Float reductions split across threads may round differently with another count, so a
     notebook whose outputs are compared run to run pins the count first.
     """
-    n = int(os.environ.get("DLBOOK_THREADS", n or DEFAULT_THREADS))
+    if n is None:
+        n = int(os.environ.get("DLBOOK_THREADS", DEFAULT_THREADS))
     n = max(1, min(n, os.cpu_count() or 1))
     torch.set_num_threads(n)
     return n

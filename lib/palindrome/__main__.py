@@ -29,13 +29,7 @@ SWEEP_LENGTHS = "5,10,15,20,25,30,40,50,60,70,80,90,100"
 
 def length_type(text: str) -> int:
     """argparse type: a palindrome length, a whole number of at least 2."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"{value} is too short: a palindrome needs at least 2 digits")
-    return value
+    return cli.whole_number(text, 2, "{value} is too short: a palindrome needs at least 2 digits")
 
 
 def device_type(text: str) -> str:
@@ -49,13 +43,7 @@ def device_type(text: str) -> str:
 
 def seed_type(text: str) -> int:
     """argparse type: a seed, a whole number of at least 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative: seeds start at 0")
-    return value
+    return cli.whole_number(text, 0, "{value} is negative: seeds start at 0")
 
 
 def folder_type(text: str) -> Path:
