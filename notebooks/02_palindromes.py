@@ -82,8 +82,7 @@ print("LSTM implementation used for training:", lstm_class().__name__)
 # We train each network at $T = 5, 10, 15$ and $20$ right here. An LSTM run stops after at most
 # 1,500 steps and an RNN run after at most 1,000; a run that reaches 100% stops earlier.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 histories = run_sweep([5, 10, 15, 20], ["lstm", "rnn"], base, steps={"lstm": 1500, "rnn": 1000},
                       show_progress=False)
 fresh = [h.to_dict() for h in histories]  # plain data: what the figures read
@@ -101,8 +100,7 @@ for run in fresh:
 #
 # and are loaded from `results/palindrome_short.json`.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 short_saved = load_sweep(results_path("palindrome_short"))
 live = merge_runs(fresh, short_saved)  # T = 5..20 trained above, T = 25 and 30 loaded
 for run in short_saved:
@@ -165,8 +163,7 @@ fig = plot_transfer(transfer, trained_at=20)
 # step, and the read-out has learnt to decode that trajectory at exactly step 19. Read out one step earlier or later, the same memory means
 # a different digit.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 for name, acc in transfer.items():
     print(f"{name:>4}: " + "  ".join(f"T={t}: {acc[t]:.2f}" for t in (15, 19, 20, 21, 25, 30, 40, 100)))
 
@@ -221,8 +218,7 @@ saved = load_sweep(results_path("palindrome_sweep"))
 lstm_long, rnn_long = final_accuracy(saved, "lstm"), final_accuracy(saved, "rnn")
 print("lengths:", sorted(lstm_long))
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 for run in sorted(saved, key=lambda r: (r["model"], r["length"])):
     print(f"{run['model']:>4}  T={run['length']:>3}  steps={run['steps']:>4}  held-out accuracy={run['accuracy']:.3f}")
 
@@ -258,8 +254,7 @@ fig = plot_curriculum(next(r for r in saved if r["model"] == "rnn" and r["length
 # %%
 fig = plot_accuracy_by_recipe({"plain": merge_runs(live, plain), "curriculum": saved})
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 plain_runs = merge_runs(live, plain)
 lstm_plain, rnn_plain = final_accuracy(plain_runs, "lstm"), final_accuracy(plain_runs, "rnn")
 print("plain training, first length missed: LSTM T =", min(t for t, a in lstm_plain.items() if a < 0.99),

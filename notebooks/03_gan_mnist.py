@@ -204,7 +204,6 @@ plt.show()
 # won outright, $D(G(z))$ would sit at zero and the generator's loss would climb.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 fig = plot_history(run.history, per_epoch)
 plt.show()
 last_epoch = slice(-per_epoch, None)
@@ -228,13 +227,11 @@ assert 0.05 < final["d_fake"] < final["d_real"] < 0.95  # neither player has won
 #   onto a few modes would leave classes empty.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 classifier = get_classifier(DATA, CACHE)
 print(f"classifier accuracy on the {len(test_images):,} test digits: {classifier.test_accuracy:.3f}")
 assert classifier.test_accuracy >= 0.98
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 scores = evaluate_generator(run.generator, classifier, DATA, samples=2000, seed=0)
 print(f"FID, 2,000 generated vs test digits: {scores['fid']:.1f}")
 print(f"floor, 2,000 real training digits vs test digits: {scores['real_floor']:.1f}")

@@ -73,8 +73,7 @@ plt.show()
 # On this generator the difference is visible but small: both paths pass through similar digits, the
 # spherical one with slightly firmer strokes in the middle.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 norms = norms_along(begin, end, steps=7)
 print("‖z‖ along the linear path:   ", [round(v, 1) for v in norms["linear"]])
 print("‖z‖ along the spherical path:", [round(v, 1) for v in norms["spherical"]])
@@ -111,8 +110,7 @@ assert all(checks)
 # second). Every change regenerates the image with the generator, in the kernel. The static book has no
 # kernel, so the book hides this cell's output; the next section gives the book its own slider.
 
-# %% tags=["remove-output"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output", "remove-output"]
 control = InterpolationWidget(generator, classifier, steps=7, from_digit=3, to_digit=4)
 control
 
@@ -122,8 +120,7 @@ control
 # The slider below needs no kernel: the nine frames of the 3 → 4 path are rendered once, into a
 # JavaScript animation (matplotlib's `to_jshtml`), and stored in the page. Drag its slider or press play.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 begin, end = pick_endpoints(generator, classifier, 3, 4, seed=0)
 frames = strip(generator, begin, end, steps=7, method="spherical")  # (9, 1, 28, 28)
 n = len(frames) - 1
