@@ -12,12 +12,19 @@ chapter 01 (see ``lib.lstm``); what changes is how the work is scheduled:
 3. The backward pass is the one derived in chapter 01, written out in a ``torch.autograd.Function``.
    Per step it computes the gate pre-activation gradients ``d_t`` and ``dh_{t-1} = d_t W_h``; the
    gradient of all weights and biases is then ONE matrix product ``Z^T d`` over all steps, after
-   the loop (the column of ones turns into the bias gradient).
-4. Every per-step tensor lives in a preallocated buffer, reused from one training step to the next,
-   and the pointwise work is done in place.
+   the loop (the column of ones turns into the bias gradient). Everything in it that does not
+   depend on ``dh`` or ``dc`` is computed for all steps at once, before the loop.
+4. Every per-step tensor, and every per-step view of it, lives in a preallocated buffer reused
+   from one training step to the next; the pointwise work is done in place, under
+   ``torch.inference_mode`` (lighter dispatch than plain no-grad mode).
 5. ``tanh(z) = 2σ(2z) - 1``: the g rows of the forward matrix are doubled, so one sigmoid call
    covers all four gates; tanh(c) uses the same identity. On this machine's CPU a sigmoid costs
    about a third of a tanh per element.
+6. Few calls per step, because at batch 128 and hidden 128 a pointwise call (16K elements) runs on
+   one thread and costs about as much as its Python overhead: the forward keeps ``-2c`` instead
+   of ``c`` (five pointwise calls per step), the backward carries constant factors per gate that
+   are divided out once at the end (four calls per step), and one-hot inputs (the book's) turn
+   ``[x_t | 1] W_x^T`` into a row lookup, leaving only ``h_{t-1} W_h^T`` to the matmul.
 """
 from __future__ import annotations
 
@@ -28,6 +35,7 @@ import torch
 from lib.lstm import LSTM
 
 FUSED_ORDER = ("o", "i", "f", "g")  # the sigmoid gates o, i, f, then the tanh gate g
+_GATE_PARAMETER_NAMES = tuple(name for k in FUSED_ORDER for name in (f"W_{k}x", f"W_{k}h", f"b_{k}"))
 
 
 class _Buffers:
@@ -35,12 +43,16 @@ class _Buffers:
 
     def __init__(self, x: torch.Tensor, T: int, B: int, D: int, H: int):
         self.key = (T, B, D, H, x.dtype, x.device)
-        self.Z = x.new_empty(T + 1, B, D + 1 + H)  # [x_t | 1 | h_{t-1}]; h_t goes into Z[t+1, :, D+1:]
-        self.c = x.new_empty(T + 1, B, H)        # c_t in c[t+1], c_0 = 0
-        self.acts = x.new_empty(T, B, 4 * H)     # o, i, f, g of every step
-        self.tc = x.new_empty(T, B, H)           # tanh(c_t), reused by the backward pass
+        self.Z = x.new_zeros(T + 1, B, D + 1 + H)  # [x_t | 1 | h_{t-1}]; h_t goes into Z[t+1, :, D+1:]
+        self.Z[:, :, D] = 1.0                      # the bias column; it and h_0 = 0 are never overwritten
+        self.C = x.new_zeros(T + 1, B, H)        # -2 c_t in C[t+1], c_0 = 0 (see _forward_loop)
+        self.S = x.new_empty(T, B, H)            # σ(-2 c_t) = (1 - tanh(c_t)) / 2
+        self.acts = x.new_empty(T, B, 4 * H)     # o, i, f and σ(2 z_g) of every step
         self.d = x.new_empty(T, B, 4 * H)        # backward: gate pre-activation gradients
         self.k_c = x.new_empty(T, B, H)          # backward: o ⊙ (1 - tanh²(c))
+        self.forward_steps: list | None = None   # per-step views, made once (_forward_steps)
+        self.backward_steps: list | None = None  # per-step views, made once (_backward_steps)
+        self.scales: tuple | None = None         # the two columns of _gate_scales, made once
 
 
 class _BufferPool:
@@ -76,46 +88,87 @@ class _Lease:
     __del__ = release
 
 
-def _tanh_(z: torch.Tensor, out: torch.Tensor, two: torch.Tensor, one: torch.Tensor) -> torch.Tensor:
-    """out = tanh(z) as 2σ(2z) - 1 (cheaper than torch.tanh on the CPU).
+def _one_hot_digits(x: torch.Tensor) -> torch.Tensor | None:
+    """The digits (T, B) if x (B, T, D) is exactly one-hot (as in the book), else None."""
+    if x.shape[-1] < 2:
+        return None
+    digits = x.argmax(-1)                                     # (B, T)
+    if not torch.equal(torch.nn.functional.one_hot(digits, x.shape[-1]).to(x.dtype), x):
+        return None
+    return digits.T.contiguous()                              # (T, B)
 
-    two and one are 0-dim tensors: a Python float operand costs a conversion on every call.
-    """
-    return torch.add(z, z, out=out).sigmoid_().mul_(two).sub_(one)
 
-
-def _forward_loop(Z: torch.Tensor, W: torch.Tensor, acts: torch.Tensor, c: torch.Tensor,
-                  tc: torch.Tensor) -> None:
-    """Run the recurrence, writing h_t into Z[t+1, :, D+1:].
-
-    Z (T+1, B, D+1+H) holds [x_t | 1 | h_{t-1}] with h_0 = 0; W (4H, D+1+H) has its g rows
-    doubled; acts (T, B, 4H) receives o, i, f, g; c (T+1, B, H) with c[0] = 0; tc (T, B, H)
-    receives tanh(c_t). The per-step views are made up front (unbind) to keep the loop lean.
-    """
-    H = c.shape[-1]
+def _forward_steps(Z: torch.Tensor, acts: torch.Tensor, C: torch.Tensor, S: torch.Tensor) -> list:
+    """The views _forward_loop works on, step by step. Making them costs about as much Python time
+    as the loop's own calls, so a buffer set makes them once and keeps them."""
+    T = S.shape[0]
+    H = S.shape[-1]
     X = Z.shape[-1] - H                                       # D + 1 columns before h
-    W_T = W.T                                                 # (D+1+H, 4H)
-    two, one = W.new_tensor(2.0), W.new_tensor(1.0)
-    gates = zip(*(part.unbind(0) for part in acts.split(H, dim=-1)))  # T × (o, i, f, g)
-    steps = zip(Z.unbind(0), acts.unbind(0), gates, c.unbind(0), c[1:].unbind(0), tc.unbind(0),
-                Z[1:, :, X:].unbind(0))
-    for t, (Z_t, a, (o, i, f, g), c_prev, c_t, tc_t, h_t) in enumerate(steps):
-        if t == 0:                                            # h_0 = 0: only x_0 and 1 count
-            torch.mm(Z_t[:, :X], W_T[:X], out=a)              # (B, 4H)
+    gates = zip(*(part.unbind(0) for part in acts.split(H, dim=-1)))  # T × (o, i, f, s_g)
+    return list(zip(acts.unbind(0), gates, C.unbind(0), C[1:].unbind(0), S.unbind(0),
+                    Z.unbind(0), Z[:T, :, X:].unbind(0), Z[1:, :, X:].unbind(0)))
+
+
+def _forward_loop(steps: list, W_T: torch.Tensor, digits: torch.Tensor | None,
+                  table: torch.Tensor | None) -> None:
+    """Run the recurrence over the views of _forward_steps(Z, acts, C, S), writing h_t into
+    Z[t+1, :, D+1:].
+
+    Each step's pre-activations go into acts[t]: [x_t | 1 | h_{t-1}] W^T with W_T (D+1+H, 4H)
+    whose g columns are doubled, so one sigmoid covers all four gates and tanh(z_g) = 2 s_g - 1;
+    acts[t] then holds o, i, f and s_g = σ(2 z_g). For one-hot inputs (digits (T, B) given),
+    [x_t | 1] W_x^T is a row of table (D, 4H) = W_x^T + b: a row lookup, and only h_{t-1} goes
+    through the matmul.
+
+    Fewer calls per step: the loop keeps C = -2c instead of c, because then
+        C_t = f ⊙ C_{t-1} - 4 i ⊙ s_g + 2 i          (= -2 (f ⊙ c_{t-1} + i ⊙ tanh z_g))
+        h_t = o - 2 o ⊙ σ(C_t)                        (tanh(c) = 1 - 2σ(-2c))
+    which is five small in-place calls after the matmul and the sigmoid. C (T+1, B, H) with
+    C[0] = 0 receives C_t; S (T, B, H) receives σ(C_t) for the backward pass.
+    """
+    X = W_T.shape[0] - steps[0][-1].shape[-1]                 # D + 1 rows before W_h
+    W_hT = W_T[X:]                                            # (H, 4H)
+    inputs = digits.unbind(0) if digits is not None else [None] * len(steps)
+    mul, sigmoid, addcmul, mm, lookup = torch.mul, torch.sigmoid, torch.addcmul, torch.mm, torch.index_select
+    for t, ((a, (o, i, f, s_g), C_prev, C_t, S_t, Z_t, h_prev, h_t), x_t) in enumerate(zip(steps, inputs)):
+        if x_t is not None:                                   # one-hot: look up, then add h_{t-1} W_h^T
+            lookup(table, 0, x_t, out=a)
+            if t > 0:                                         # h_0 = 0 adds nothing
+                a.addmm_(h_prev, W_hT)                        # (B, 4H) pre-activations
+        elif t == 0:                                          # h_0 = 0: only x_0 and 1 count
+            mm(Z_t[:, :X], W_T[:X], out=a)                    # (B, 4H)
         else:
-            torch.mm(Z_t, W_T, out=a)                         # (B, 4H) pre-activations
-        a.sigmoid_()                                          # o, i, f, and (g + 1) / 2
-        g.mul_(two).sub_(one)                                 # g = tanh(z_g)
-        torch.mul(g, i, out=c_t)                              # c = g ⊙ i ...
-        c_t.addcmul_(c_prev, f)                               # ... + c_prev ⊙ f
-        _tanh_(c_t, tc_t, two, one)                           # (B, H)
-        torch.mul(tc_t, o, out=h_t)                           # h = tanh(c) ⊙ o
+            mm(Z_t, W_T, out=a)                               # (B, 4H) pre-activations
+        a.sigmoid_()                                          # o, i, f, s_g
+        mul(f, C_prev, out=C_t)
+        C_t.addcmul_(i, s_g, value=-4.0).add_(i, alpha=2.0)   # C_t = -2 c_t
+        sigmoid(C_t, out=S_t)                                 # σ(-2 c_t)
+        addcmul(o, o, S_t, value=-2.0, out=h_t)               # h_t = o ⊙ tanh(c_t)
 
 
-def _backward_loop(dh: torch.Tensor, acts: torch.Tensor, c: torch.Tensor, tc: torch.Tensor,
-                   W_h: torch.Tensor, d: torch.Tensor, k_c: torch.Tensor) -> torch.Tensor:
+def _gate_scales(W: torch.Tensor, H: int, g: float = 0.25) -> torch.Tensor:
+    """The per-gate factors (o, i, f, g) = (1, -1, -2, 1/4) by which _backward_loop's d differs
+    from the true gate gradients, as a (4H, 1) column. Powers of two: dividing them out is exact.
+    (g = 1/2 gives the factors for the rows of the forward's W, whose g rows are doubled.)"""
+    return torch.tensor([1.0, -1.0, -2.0, g], dtype=W.dtype, device=W.device).repeat_interleave(H)[:, None]
+
+
+def _backward_steps(acts: torch.Tensor, d: torch.Tensor, k_c: torch.Tensor) -> list:
+    """The per-step views _backward_loop works on, last step first (made once, as _forward_steps)."""
+    T, B, H4 = acts.shape
+    H = H4 // 4
+    f = acts[..., 2 * H: 3 * H]                               # (T, B, H)
+    steps = zip(d.view(T, B, 4, H).unbind(0), d.unbind(0), k_c.unsqueeze(2).unbind(0),
+                f.unsqueeze(2).unbind(0))
+    return list(reversed(list(enumerate(steps))))
+
+
+def _backward_loop(dh: torch.Tensor, acts: torch.Tensor, C: torch.Tensor, S: torch.Tensor,
+                   W_hs: torch.Tensor, d: torch.Tensor, k_c: torch.Tensor, steps: list) -> torch.Tensor:
     """Backpropagate dL/dh_T through the T steps; fill and return d (T, B, 4H), the gradients
-    of the gate pre-activations. k_c (T, B, H) is scratch.
+    of the gate pre-activations, each gate scaled by its _gate_scales factor. acts, C and S are as
+    left by _forward_loop; W_hs (4H, H) is W_h with its rows divided by those factors, so that
+    d W_hs is the true dh_prev; k_c (T, B, H) is scratch.
 
     With σ' = s(1 - s) for a sigmoid gate s and tanh' = 1 - g² (chapter 01):
         dc += dh ⊙ o ⊙ (1 - tanh²(c))     do = dh ⊙ tanh(c) ⊙ o'
@@ -123,45 +176,46 @@ def _backward_loop(dh: torch.Tensor, acts: torch.Tensor, c: torch.Tensor, tc: to
         dc_prev = dc ⊙ f                  dh_prev = [do di df dg] W_h
     The factors that do not depend on dh or dc are computed for all steps at once, in a few large
     calls that use every thread; the loop then does four small in-place products and one matmul.
+    In terms of the forward's s_g = σ(2 z_g), S = σ(-2c) and C = -2c, with g = 2 s_g - 1,
+    tanh(c) = 1 - 2S and 1 - tanh²(c) = 4 S(1 - S), 1 - g² = 4 s_g(1 - s_g), the factors are
+        tanh(c) ⊙ o' = o' - 2 o' ⊙ S          -g ⊙ i' = i' - 2 i' ⊙ s_g
+        -2 c_prev ⊙ f' = C_prev ⊙ f'           (1 - g²)/4 ⊙ i = s_g(1 - s_g) ⊙ i
+    one call each: the constants -1, -2, 1/4 are the gate scales, and the 4 of 1 - tanh²(c)
+    goes into the loop's dc update. The loop keeps dh and three copies of dc side by side in
+    M = [dh | dc | dc | dc] (B, 4, H), so that one product scales all four gates of d_t, and its
+    calls on 48K-64K elements run on every thread. steps is _backward_steps(acts, d, k_c).
     """
     T, B, H4 = acts.shape
     H = H4 // 4
-    o, i, f, g = acts.split(H, dim=-1)                        # (T, B, H) each
+    o, i, f, s_g = acts.split(H, dim=-1)                      # (T, B, H) each
     d_o, d_i, d_f, d_g = d.split(H, dim=-1)                   # (T, B, H) each
-    s = acts[..., : 3 * H]                                    # (T, B, 3H) o, i, f
-    torch.addcmul(s, s, s, value=-1.0, out=d[..., : 3 * H])   # σ' = s - s²
-    d_o.mul_(tc)                                              # tanh(c) ⊙ o'
-    d_i.mul_(g)                                               # g ⊙ i'
-    d_f.mul_(c[:T])                                           # c_prev ⊙ f' (0 at t = 0)
-    torch.mul(g, g, out=d_g)
-    torch.addcmul(i, i, d_g, value=-1.0, out=d_g)             # i ⊙ (1 - g²)
-    torch.mul(tc, tc, out=k_c)
-    torch.addcmul(o, o, k_c, value=-1.0, out=k_c)             # o ⊙ (1 - tanh²(c))
-    dh = dh.clone()                                           # (B, H)
-    dc = torch.zeros_like(dh)                                 # (B, H)
-    d_ifg = d[:, :, H:].view(T, B, 3, H).unbind(0)            # T × (B, 3, H)
-    steps = zip(d.unbind(0), d_o.unbind(0), d_ifg, k_c.unbind(0), f.unbind(0))
-    for t, (d_t, do_t, difg_t, kc_t, f_t) in reversed(list(enumerate(steps))):
-        dc.addcmul_(dh, kc_t)
-        do_t.mul_(dh)                                         # do
-        difg_t.mul_(dc.unsqueeze(1))                          # di, df, dg
+    torch.addcmul(acts, acts, acts, value=-1.0, out=d)        # σ' = s - s² of o, i, f and s_g
+    torch.addcmul(d_o, d_o, S, value=-2.0, out=d_o)           # tanh(c) ⊙ o'
+    torch.addcmul(d_i, d_i, s_g, value=-2.0, out=d_i)         # -g ⊙ i'
+    d_f.mul_(C[:T])                                           # -2 c_prev ⊙ f' (0 at t = 0)
+    d_g.mul_(i)                                               # (1 - g²)/4 ⊙ i
+    torch.addcmul(S, S, S, value=-1.0, out=k_c)
+    k_c.mul_(o)                                               # o ⊙ (1 - tanh²(c)) / 4
+    M = d.new_zeros(B, 4, H)                                  # [dh | dc | dc | dc], the factors of d_t
+    M[:, 0] = dh
+    dh, dcs = M[:, 0], M[:, 1:]                               # (B, H) view, (B, 3, H) view
+    dh_rows = M[:, :1]                                        # (B, 1, H)
+    mm = torch.mm
+    for t, (d4_t, d_t, kc_t, f_t) in steps:
+        dcs.addcmul_(dh_rows, kc_t, value=4.0)                # dc += dh ⊙ o ⊙ (1 - tanh²(c))
+        d4_t.mul_(M)                                          # do, and di, df, dg (scaled)
         if t > 0:
-            dc.mul_(f_t)
-            torch.mm(d_t, W_h, out=dh)                        # (B, H) = (B, 4H) @ (4H, H)
+            dcs.mul_(f_t)                                     # dc_prev = dc ⊙ f
+            mm(d_t, W_hs, out=dh)                             # (B, H) = (B, 4H) @ (4H, H)
     return d
 
 
-def _fuse(x: torch.Tensor, params: tuple[torch.Tensor, ...]) -> torch.Tensor:
+def _fuse(params: tuple[torch.Tensor, ...]) -> torch.Tensor:
     """W = [W_x | b | W_h] (4H, D+1+H) from (W_kx, W_kh, b_k) for k in FUSED_ORDER."""
-    H, D = params[0].shape
-    W = x.new_empty(4 * H, D + 1 + H)
-    for k in range(4):
-        W_kx, W_kh, b_k = params[3 * k: 3 * k + 3]
-        rows = slice(k * H, (k + 1) * H)
-        W[rows, :D].copy_(W_kx)
-        W[rows, D].copy_(b_k)
-        W[rows, D + 1:].copy_(W_kh)
-    return W
+    W_x = torch.cat(params[0::3])                             # (4H, D)
+    W_h = torch.cat(params[1::3])                             # (4H, H)
+    b = torch.cat(params[2::3])                               # (4H,)
+    return torch.cat((W_x, b[:, None], W_h), dim=1)
 
 
 class _FusedLSTMFunction(torch.autograd.Function):
@@ -171,39 +225,53 @@ class _FusedLSTMFunction(torch.autograd.Function):
     def forward(ctx, x, pool, *params):
         B, T, D = x.shape
         H = params[0].shape[0]
-        W = _fuse(x, params)                                      # (4H, D+1+H)
-        W2 = W.clone()
+        W2 = _fuse(params)                                        # (4H, D+1+H)
         W2[3 * H:].mul_(2.0)                                      # g rows doubled: tanh z = 2σ(2z) - 1
         ctx.lease = pool.lease(x, T, B, D, H)
         buf = ctx.lease.buffers
-        buf.Z[:T, :, :D].copy_(x.transpose(0, 1))                 # (T, B, D) time-major inputs
-        buf.Z[T, :, :D].zero_()
-        buf.Z[:, :, D].fill_(1.0)                                 # the bias column
-        buf.Z[0, :, D + 1:].zero_()                               # h_0 = 0
-        buf.c[0].zero_()                                          # c_0 = 0
-        _forward_loop(buf.Z, W2, buf.acts, buf.c, buf.tc)
-        ctx.save_for_backward(W, buf.Z, buf.acts, buf.c, buf.tc)
-        return buf.Z[T, :, D + 1:].clone()                        # (B, H)
+        Z = buf.Z
+        Z[:T, :, :D].copy_(x.transpose(0, 1))                     # (T, B, D) time-major inputs
+        with torch.inference_mode():                              # lighter dispatch; versions still bump
+            if buf.forward_steps is None:
+                buf.forward_steps = _forward_steps(Z, buf.acts, buf.C, buf.S)
+            digits = _one_hot_digits(x)                           # (T, B) or None
+            table = None if digits is None else (W2[:, :D] + W2[:, D:D + 1]).T.contiguous()  # (D, 4H)
+            _forward_loop(buf.forward_steps, W2.T, digits, table)
+        ctx.save_for_backward(W2, Z, buf.acts, buf.C, buf.S)
+        return Z[T, :, D + 1:].clone()                            # (B, H)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, dh_T):
-        W, Z, acts, c, tc = ctx.saved_tensors                     # checks that no later pass overwrote them
+        W2, Z, acts, C, S = ctx.saved_tensors                     # checks that no later pass overwrote them
         T, B, H4 = acts.shape
         H = H4 // 4
-        D = W.shape[1] - 1 - H
+        D = W2.shape[1] - 1 - H
         buf = ctx.lease.buffers or _Buffers(acts, T, B, D, H)     # a second backward gets fresh scratch
-        d = _backward_loop(dh_T.contiguous(), acts, c, tc, W[:, D + 1:], buf.d, buf.k_c)  # (T, B, 4H)
+        if buf.scales is None:
+            buf.scales = _gate_scales(W2, H), _gate_scales(W2, H, g=0.5)
+        scales, W_scales = buf.scales                             # (4H, 1) for d, and for W2's rows
+        W_hs = W2[:, D + 1:] / W_scales                           # (4H, H) contiguous
+        with torch.inference_mode():
+            if buf.backward_steps is None:
+                buf.backward_steps = _backward_steps(acts, buf.d, buf.k_c)
+            d = _backward_loop(dh_T.contiguous(), acts, C, S, W_hs, buf.d, buf.k_c,
+                               buf.backward_steps)                # (T, B, 4H) scaled
         d_flat = d.view(T * B, H4)                                # (T·B, 4H)
         dW_T = Z[:T].reshape(T * B, -1).T @ d_flat                # (D+1+H, 4H) all weights, all steps
         dx = None
         if ctx.needs_input_grad[0]:
-            dx = (d_flat @ W[:, :D]).view(T, B, D).transpose(0, 1)  # (B, T, D)
+            dx = (d_flat @ (W2[:, :D] / W_scales)).view(T, B, D).transpose(0, 1)  # (B, T, D)
         ctx.lease.release()
+        # Divide out the gate scales straight into one contiguous block per parameter, so that
+        # autograd can keep the blocks as the .grad tensors instead of copying them.
+        per_gate = scales.view(4, H, 1)
+        dW_x = torch.div(dW_T[:D].T.view(4, H, D), per_gate)      # (4, H, D)
+        dW_h = torch.div(dW_T[D + 1:].T.view(4, H, H), per_gate)  # (4, H, H)
+        db = torch.div(dW_T[D].view(4, H), per_gate[..., 0])      # (4, H)
         grads = []
         for k in range(4):
-            rows = slice(k * H, (k + 1) * H)
-            grads += [dW_T[:D, rows].T, dW_T[D + 1:, rows].T, dW_T[D, rows]]
+            grads += [dW_x[k], dW_h[k], db[k]]
         return (dx, None, *grads)
 
 
@@ -220,7 +288,8 @@ class FastLSTM(LSTM):
 
     def gate_parameters(self) -> tuple[torch.Tensor, ...]:
         """(W_kx, W_kh, b_k) for k in FUSED_ORDER, flattened."""
-        return tuple(getattr(self, name) for k in FUSED_ORDER for name in (f"W_{k}x", f"W_{k}h", f"b_{k}"))
+        params = self._parameters                                   # plain dict: cheaper than getattr
+        return tuple(params[name] for name in _GATE_PARAMETER_NAMES)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, T, D) -> logits p (B, O) of the last step."""
@@ -230,4 +299,4 @@ class FastLSTM(LSTM):
             raise ValueError(f"x is {x.dtype} on {x.device} but the model is {self.W_gx.dtype} on "
                              f"{self.W_gx.device}: move one of them with .to(...)")
         h_T = _FusedLSTMFunction.apply(x, self._buffer_pool, *self.gate_parameters())  # (B, H)
-        return h_T @ self.W_ph.T + self.b_p                         # (B, O)
+        return torch.addmm(self.b_p, h_T, self.W_ph.T)             # (B, O)

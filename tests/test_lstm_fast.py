@@ -167,3 +167,19 @@ def test_retained_graph_after_buffers_reused_fails_loudly():
     fast(x + 1.0)  # same shapes: takes over the buffers the first graph gave back
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         loss.backward()
+
+
+@pytest.mark.parametrize("kind", ["dense", "almost_one_hot", "one_hot"])
+def test_one_hot_lookup_and_dense_matmul_paths_agree_with_readable(kind):
+    """One-hot inputs take a row lookup for x_t W_x^T + b, any other input the full matmul."""
+    readable, fast = _pair(10, 7)
+    x, y = _inputs(5, 6, 10, seed=3)
+    if kind == "dense":
+        x = torch.randn(x.shape, generator=torch.Generator().manual_seed(4), dtype=DTYPE)
+    elif kind == "almost_one_hot":
+        x[2, 3] *= 2.0                                      # one entry is 2: no longer one-hot
+    logits_r, grads_r = _loss_and_grads(readable, x, y)
+    logits_f, grads_f = _loss_and_grads(fast, x, y)
+    torch.testing.assert_close(logits_f, logits_r, rtol=1e-10, atol=1e-12)
+    for name in grads_r:
+        torch.testing.assert_close(grads_f[name], grads_r[name], rtol=1e-9, atol=1e-12, msg=name)
