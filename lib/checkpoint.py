@@ -17,6 +17,8 @@ from typing import Any
 
 import torch
 
+from lib.cli import require_folder
+
 FORMAT = 1
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -32,8 +34,7 @@ def _first_words(err: BaseException, limit: int = 120) -> str:
 def save_atomic(obj: dict[str, Any], path: str | os.PathLike) -> Path:
     """Write ``obj`` with ``torch.save`` to ``path`` atomically; return the path."""
     path = Path(path)
-    if not path.parent.exists():
-        raise FileNotFoundError(f"folder {str(path.parent)!r} does not exist: create it first")
+    require_folder(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:

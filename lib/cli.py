@@ -52,6 +52,14 @@ def positive_float(text: str) -> float:
     return value
 
 
+def require_folder(folder: str | Path) -> Path:
+    """Return ``folder`` as a Path; FileNotFoundError, with what to do, when it does not exist."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"folder {str(folder)!r} does not exist: create it first")
+    return folder
+
+
 def output_path(text: str) -> Path:
     """argparse type: a file path whose folder exists (the file itself may not)."""
     path = Path(text)

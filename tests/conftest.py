@@ -1,8 +1,9 @@
-"""Fixtures shared by the repository-level tests (book, notebook pairs, packaging, lab)."""
+"""Fixtures shared by the tests (book, notebook pairs, packaging, lab, thread pinning)."""
 
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,3 +35,12 @@ def repo_root() -> Path:
 def chapter_notebooks() -> list[Path]:
     """notebooks/NN_name.ipynb files, sorted."""
     return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.fixture
+def one_thread():
+    """Run a test with torch on one thread, then restore the count."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

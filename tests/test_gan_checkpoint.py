@@ -11,12 +11,8 @@ from lib.gan.checkpoints import load_generator, load_state, save_generator, save
 from lib.gan.train import new_state, train
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# Resume must give torch.equal weights: pin one thread so reductions round the same in every run.
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

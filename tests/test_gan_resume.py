@@ -38,12 +38,8 @@ def fake_mnist(root: Path, n_train: int = 256, n_test: int = 64) -> Path:
     return root
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# Resume must give torch.equal weights: pin one thread so reductions round the same in every run.
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def weights(state) -> dict[str, torch.Tensor]:

@@ -6,6 +6,8 @@ from torch.testing import assert_close
 
 from lib.rnn import RNN
 
+from reference import inputs, torch_logits
+
 TOL = dict(atol=1e-10, rtol=1e-10)
 SHAPES = [(1, 1), (1, 6), (3, 1), (2, 5), (4, 8)]  # (batch, T): batch 1, T = 1, odd and even T
 
@@ -13,15 +15,6 @@ SHAPES = [(1, 1), (1, 6), (3, 1), (2, 5), (4, 8)]  # (batch, T): batch 1, T = 1,
 def torch_pair(D=3, H=5, O=4, seed=0, bias=True):
     torch.manual_seed(seed)
     return nn.RNN(D, H, batch_first=True, bias=bias).double(), nn.Linear(H, O, bias=bias).double()
-
-
-def inputs(B, T, D=3, seed=1):
-    return torch.randn(B, T, D, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
-
-
-def torch_logits(rnn, head, x):
-    out, _ = rnn(x)             # (B, T, H)
-    return head(out[:, -1])     # (B, O)
 
 
 @pytest.mark.parametrize("B,T", SHAPES)

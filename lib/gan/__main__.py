@@ -22,7 +22,8 @@ from typing import Sequence
 
 import torch
 
-from lib.cli import Parser, existing_file, output_path, positive_float, positive_int, print_summary, run
+from lib.cli import (Parser, existing_file, output_path, positive_float, positive_int, print_summary,
+                     require_folder, run)
 from lib.device import pick_device
 from lib.gan.cache import DEFAULT_CONFIG
 from lib.gan.checkpoints import load_generator, load_state, save_generator, save_state
@@ -146,8 +147,7 @@ def _resume_state(args, checkpoint: Path):
 
 
 def _prepare_out(out: Path, resume: bool) -> Path:
-    if not out.parent.is_dir():
-        raise FileNotFoundError(f"folder {str(out.parent)!r} does not exist: create it first")
+    require_folder(out.parent)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {str(out)!r} is a file; give a folder")
     checkpoint = out / CHECKPOINT

@@ -8,6 +8,8 @@ from pathlib import Path
 import torch
 from torchvision.utils import make_grid, save_image
 
+from lib.cli import require_folder
+
 
 def to_unit(images: torch.Tensor) -> torch.Tensor:
     """Map images from the generator's [-1, 1] to [0, 1] for display."""
@@ -22,8 +24,7 @@ def grid(images: torch.Tensor, nrow: int = 5, padding: int = 2) -> torch.Tensor:
 def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int = 5) -> Path:
     """Write ``images`` as one PNG grid; the file appears whole or not at all."""
     path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"folder {str(path.parent)!r} does not exist: create it first")
+    require_folder(path.parent)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         save_image(to_unit(images.detach().cpu()), tmp, format="png", nrow=nrow, padding=2, pad_value=1.0)
