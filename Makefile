@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The fast LSTM's C++ loops (lib/lstm_loops.cpp), compiled once per machine into torch's extension
+# cache; without a compiler the build step says so and the Python loops are used instead.
+NATIVE := $(VENV)/.native
 # Notebook kernels inherit these: no progress bars in compared outputs, a fixed thread count.
 NB_ENV := DLBOOK_PROGRESS=0 DLBOOK_THREADS=2 PYTHONHASHSEED=0
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
@@ -19,7 +22,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-venv: $(STAMP)
+$(NATIVE): $(STAMP) lib/lstm_loops.cpp lib/native.py
+	$(BIN)/python -m lib.native
+	@touch $@
+
+venv: $(STAMP) $(NATIVE)
 
 data: $(STAMP)
 	$(BIN)/python -m lib.mnist prepare --if-missing
@@ -28,14 +35,14 @@ book: $(STAMP) data
 	$(BIN)/jupyter-book build --all --warningiserror --nitpick --keep-going book
 	@echo "Open _build/html/index.html"
 
-unit: $(STAMP) data
+unit: $(STAMP) $(NATIVE) data
 	$(NB_ENV) $(BIN)/python -m pytest tests -m "not browser"
 
-nbval: $(STAMP) data
+nbval: $(STAMP) $(NATIVE) data
 	$(NB_ENV) $(BIN)/python -m pytest --nbval --nbval-current-env \
 	    --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks
 
-browser: $(STAMP) data
+browser: $(STAMP) $(NATIVE) data
 	$(NB_ENV) $(BIN)/python -m pytest tests -m browser
 
 test: unit nbval browser
@@ -47,7 +54,7 @@ lab: $(STAMP) data
 	$(BIN)/jupyter lab $(LAB_FLAGS) --LabApp.default_url=/lab/tree/notebooks
 
 # Re-execute every notebook and store its outputs (after editing a .py twin).
-notebooks: $(STAMP) data
+notebooks: $(STAMP) $(NATIVE) data
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py
 	for nb in $(NOTEBOOKS); do \
 	    $(NB_ENV) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
@@ -58,7 +65,7 @@ notebooks: $(STAMP) data
 sync: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py
 
-bench: $(STAMP)
+bench: $(STAMP) $(NATIVE)
 	$(BIN)/python benchmarks/lstm_step.py
 
 clean:

@@ -1,7 +1,9 @@
 """lib.lstm_fast.FastLSTM against the readable lib.lstm.LSTM and torch.nn.LSTM, in float64.
 
 FastLSTM must be a drop-in for LSTM: the same state dict, the same logits and the same gradients
-for every parameter. Speed is measured in benchmarks/lstm_step.py, never here.
+for every parameter. Every test runs twice: with the C++ loops (lib/lstm_loops.cpp, skipped with
+the reason when this machine cannot build them) and with the Python loops. Speed is measured in
+benchmarks/lstm_step.py, never here.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pytest
 import torch
 from torch import nn
 
+from lib import native
 from lib.lstm import LSTM
 from lib.lstm_fast import FastLSTM
 
@@ -17,13 +20,27 @@ DTYPE = torch.float64
 SHAPES = [(1, 1, 1, 7), (1, 5, 10, 7), (4, 1, 10, 7), (3, 7, 1, 7), (5, 8, 10, 7), (2, 13, 10, 16)]
 
 
+LOOPS = "python"  # set by the autouse fixture below for each test
+
+
+@pytest.fixture(autouse=True, params=["native", "python"])
+def loops(request):
+    """Run the test with FastLSTM's C++ loops, then with its Python loops."""
+    global LOOPS
+    if request.param == "native" and native.loops() is None:
+        pytest.skip(f"the C++ loops cannot be built here: {native.status()}")
+    LOOPS = request.param
+    yield request.param
+    LOOPS = "python"
+
+
 def _pair(input_dim: int, hidden: int, output_dim: int = 10, seed: int = 0) -> tuple[LSTM, FastLSTM]:
     torch.manual_seed(seed)
     readable = LSTM(input_dim, hidden, output_dim).to(DTYPE)
     with torch.no_grad():  # random biases, so that a wrong gate order cannot hide behind b_f = 1
         for p in readable.parameters():
             p.uniform_(-0.8, 0.8)
-    fast = FastLSTM(input_dim, hidden, output_dim).to(DTYPE)
+    fast = FastLSTM(input_dim, hidden, output_dim, loops=LOOPS).to(DTYPE)
     fast.load_state_dict(readable.state_dict())
     return readable, fast
 
@@ -65,6 +82,7 @@ def test_fast_matches_torch_lstm_through_from_torch(batch, T, input_dim, hidden)
     head = nn.Linear(hidden, 10).to(DTYPE)
     fast = FastLSTM.from_torch(lstm, head)
     assert type(fast) is FastLSTM
+    fast.loops = LOOPS
     x, y = _inputs(batch, T, input_dim)
     logits_f, grads_f = _loss_and_grads(fast, x, y)
     out, _ = lstm(x)                                                               # (B, T, H)
@@ -183,3 +201,50 @@ def test_one_hot_lookup_and_dense_matmul_paths_agree_with_readable(kind):
     torch.testing.assert_close(logits_f, logits_r, rtol=1e-10, atol=1e-12)
     for name in grads_r:
         torch.testing.assert_close(grads_f[name], grads_r[name], rtol=1e-9, atol=1e-12, msg=name)
+
+
+def test_saturated_gates_match_readable():
+    """Pre-activations of ±hundreds: exp overflows to inf inside the C++ sigmoid, which must give 0 or 1."""
+    readable, fast = _pair(10, 7)
+    with torch.no_grad():
+        for model in (readable, fast):
+            for p in model.parameters():
+                p.mul_(300.0)
+    x, y = _inputs(4, 6, 10)
+    logits_r, grads_r = _loss_and_grads(readable, x, y)
+    logits_f, grads_f = _loss_and_grads(fast, x, y)
+    assert torch.isfinite(logits_f).all()
+    torch.testing.assert_close(logits_f, logits_r, rtol=1e-10, atol=1e-9)
+    for name in grads_r:
+        torch.testing.assert_close(grads_f[name], grads_r[name], rtol=1e-9, atol=1e-9, msg=name)
+
+
+def test_nan_input_gives_nan_logits():
+    """Fast-math code must not turn a NaN into a number: a NaN input has to surface in the logits."""
+    _, fast = _pair(10, 7)
+    x = torch.randn(3, 5, 10, dtype=DTYPE)
+    x[1, 2, 4] = float("nan")
+    logits = fast(x)
+    assert torch.isnan(logits[1]).all()
+    assert torch.isfinite(logits[[0, 2]]).all()
+
+
+def test_float32_gradients_at_training_shapes_match_float64_reference():
+    """The shapes of the benchmark (batch 128, T 30, hidden 128) in float32, against float64."""
+    readable, fast = _pair(10, 128, seed=5)
+    with torch.no_grad():  # _pair's uniform(-0.8, 0.8) saturates 128 units; use the usual scale
+        for p_r, p_f in zip(readable.parameters(), fast.parameters()):
+            p_r.mul_(0.1)
+            p_f.copy_(p_r)
+    x, y = _inputs(128, 30, 10, seed=6)
+    logits_r, grads_r = _loss_and_grads(readable, x, y)
+    logits_f, grads_f = _loss_and_grads(fast.float(), x.float(), y)
+    torch.testing.assert_close(logits_f, logits_r.float(), rtol=1e-4, atol=1e-5)
+    for name in grads_r:
+        scale = grads_r[name].abs().max().item()
+        torch.testing.assert_close(grads_f[name], grads_r[name].float(), rtol=1e-3, atol=1e-4 * scale, msg=name)
+
+
+def test_unknown_loops_name_raises():
+    with pytest.raises(ValueError, match="loops must be one of auto, native, python"):
+        FastLSTM(10, 7, 10, loops="cuda")

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import torch
 
-from lib import cli
+from lib import cli, native
 from lib.device import pick_device
 from lib.palindrome.data import ENCODINGS
 from lib.palindrome.sweep import SWEEP_FILE, run_sweep, save_sweep
@@ -145,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pin_threads()
     else:  # an explicit flag beats the DLBOOK_THREADS environment variable
         torch.set_num_threads(args.threads)
+    native.loops(announce=True)  # builds the fast LSTM's C++ loops on first use, with a note on stderr
     if args.command == "train":
         history = train(config_from(args))
         if args.history is not None:

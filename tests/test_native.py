@@ -1,0 +1,71 @@
+"""lib.native: building, caching and loading the C++ LSTM loops, and the fallback without them.
+
+The loops' numbers are checked in tests/test_lstm_fast.py; here: the switch, the cache key, a
+failed build, and that loading the library leaves the process's floating point untouched.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from lib import native
+from lib.lstm_fast import FastLSTM
+
+
+@pytest.fixture
+def fresh_loops():
+    """Forget which loops this process loaded, before and after the test."""
+    native.forget()
+    yield
+    native.forget()
+
+
+def test_disabled_by_environment(monkeypatch, fresh_loops):
+    monkeypatch.setenv("DLBOOK_NATIVE", "0")
+    assert native.loops() is None
+    assert native.status() == "python (DLBOOK_NATIVE=0)"
+    with pytest.raises(RuntimeError, match="C\\+\\+ loops are unavailable.*install a C\\+\\+ compiler"):
+        FastLSTM(10, 7, 10, loops="native")
+    model = FastLSTM(10, 7, 10)                                      # auto: falls back, still trains
+    model(torch.zeros(2, 3, 10)).sum().backward()
+    assert model.W_gh.grad is not None
+
+
+def test_failed_build_warns_and_falls_back(monkeypatch, tmp_path, fresh_loops):
+    broken = tmp_path / "lstm_loops.cpp"
+    broken.write_text("#error this source is broken on purpose\n")
+    monkeypatch.setattr(native, "SOURCE", broken)
+    monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path / "extensions"))
+    monkeypatch.delenv("DLBOOK_NATIVE", raising=False)
+    with pytest.warns(RuntimeWarning, match="using its Python loops"):
+        assert native.loops() is None
+    assert native.status().startswith("python (the C++ build failed")
+
+
+def test_build_name_follows_the_source(monkeypatch, tmp_path):
+    name = native.build_name()
+    edited = tmp_path / "lstm_loops.cpp"
+    edited.write_text(native.SOURCE.read_text() + "\n// one more comment\n")
+    monkeypatch.setattr(native, "SOURCE", edited)
+    assert native.build_name() != name
+    assert native.build_name().startswith("dlbook_lstm_loops_")
+
+
+def test_built_library_is_cached_and_reused():
+    if native.loops() is None:
+        pytest.skip(f"the C++ loops cannot be built here: {native.status()}")
+    done = subprocess.run([sys.executable, "-m", "lib.native"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("LSTM loops: native")
+    assert "compiling" not in done.stderr                          # built once, by this process's loops()
+
+
+def test_loading_keeps_denormals():
+    """A library linked with -ffast-math would switch the whole process to flush-to-zero."""
+    if native.loops() is None:
+        pytest.skip(f"the C++ loops cannot be built here: {native.status()}")
+    tiny = torch.tensor([1e-39], dtype=torch.float32)               # below float32's normal range
+    assert (tiny * 0.5).item() != 0.0
