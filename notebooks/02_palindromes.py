@@ -152,9 +152,12 @@ fig = plot_transfer(transfer, trained_at=20)
 
 # %% [markdown]
 # The difference is striking. The LSTM keeps most of its accuracy well beyond the length it was
-# trained at, and stays far above chance even at $T = 100$: it has learnt a *latch*, writing $d_1$
-# into its cell at the first step and then holding it, with forget gates close to 1 and input gates
-# close to 0, for as long as the sequence lasts.
+# trained at, and is still far above chance at twice that length: it has learnt a *latch*, writing
+# $d_1$ into its cell at the first step and then holding it, with forget gates close to 1 and input
+# gates close to 0. The latch is not perfect, though: a little of the stored digit leaks at every
+# step, and five times further out, at $T = 100$, it may have drifted away. How far it still carries
+# there depends on small details of the run: two runs of this page whose floating-point operations
+# differed only in their rounding scored 53% and 0% at $T = 100$. The checks below stop at $T = 40$.
 #
 # The RNN is right at $T = 20$ and wrong at nearly every other length, often far *below* chance: it
 # answers with a digit that depends on $d_1$, but the wrong one. It scores well again only at a few
@@ -171,7 +174,7 @@ for name, acc in transfer.items():
 assert transfer["lstm"][20] >= 0.99 and transfer["rnn"][20] >= 0.99
 assert min(transfer["lstm"][t] for t in range(18, 26)) >= 0.9  # the LSTM's memory carries over to nearby lengths
 assert max(transfer["rnn"][t] for t in (15, 25, 30)) < 0.2     # the RNN's does not
-assert transfer["lstm"][100] > 0.3                               # far above chance even five times longer
+assert transfer["lstm"][40] > 0.5                                # far above chance at twice the length
 
 # %% [markdown]
 # ## Longer palindromes, up to T = 100

@@ -145,9 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         pin_threads()
     else:  # an explicit flag beats the DLBOOK_THREADS environment variable
         torch.set_num_threads(args.threads)
-    native.loops(announce=True)  # builds the fast LSTM's C++ loops on first use, with a note on stderr
     if args.command == "train":
-        history = train(config_from(args))
+        config = config_from(args)
+        native.loops(announce=True)  # builds the fast LSTM's C++ loops on first use, with a note on stderr
+        history = train(config)
         if args.history is not None:
             save_sweep([history.to_dict()], args.history)
         cli.print_summary(history.summary())
@@ -158,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     base = config_from(args, model=args.models[0], length=args.lengths[0])
     steps = {"rnn": args.rnn_steps} if args.rnn_steps else None
+    native.loops(announce=True)
     path, runs = args.out / f"{args.name}.json", []
     meta = {"command": "python -m lib.palindrome sweep " + " ".join(_argv_of(args))}
 
