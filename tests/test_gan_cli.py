@@ -141,10 +141,13 @@ BAD = [  # (argv with {placeholders}, a phrase the one-line error must contain)
     ("train --epochs 1 --lr -0.1 --out {empty} --root {root}", "above zero"),
     ("train --epochs 1 --batch-size 0 --out {empty} --root {root}", "above zero"),
     ("train --epochs 1 --betas 1.0 0.999 --out {empty} --root {root}", "[0, 1)"),
+    ("train --epochs 1 --g-steps 0 --out {empty} --root {root}", "above zero"),
+    ("train --epochs 1 --g-steps 1.5 --out {empty} --root {root}", "whole number"),
     ("train --epochs 1 --device nonsense --out {empty} --root {root}", "unknown device"),
     ("train --epochs 1 --out {run} --root {root}", "--resume"),
     ("train --resume --out {empty} --root {root}", "nothing to resume"),
     ("train --resume --epochs 5 --out {run} --root {root}", "differs"),
+    ("train --resume --g-steps 3 --out {run} --root {root}", "differs"),
     ("train --epochs 1 --out {empty} --root {missing}", "make data"),
 ]
 
@@ -165,6 +168,6 @@ def test_bad_input_is_one_line_and_exit_2_and_overwrites_nothing(bad_files, caps
 def test_help_lists_every_command_and_flag():
     done = subprocess.run([sys.executable, "-m", "lib.gan", "train", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0
-    for flag in ("--epochs", "--out", "--seed", "--device", "--resume", "--betas"):
+    for flag in ("--epochs", "--out", "--seed", "--device", "--resume", "--betas", "--g-steps"):
         assert flag in done.stdout
     assert "--limit" not in done.stdout  # a test-only option stays hidden

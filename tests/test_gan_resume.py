@@ -62,9 +62,10 @@ class Interrupt(Exception):
     pass
 
 
-def test_resume_in_process_equals_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("g_steps", [1, 2])
+def test_resume_in_process_equals_an_uninterrupted_run(tmp_path, g_steps):
     images = torch.rand(96, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
-    config = GANConfig(epochs=4, batch_size=32, seed=5, device="cpu", label_smoothing=0.1)
+    config = GANConfig(epochs=4, batch_size=32, seed=5, device="cpu", label_smoothing=0.1, g_steps=g_steps)
     whole = train(new_state(config), images)
 
     def save_then_stop(state):

@@ -9,7 +9,7 @@ from torch import nn
 import lib.mnist
 from lib.gan import DEFAULT_CONFIG, GANConfig, default_run, sample
 from lib.gan.cache import cache_path
-from lib.gan.train import gan_step, new_state, steps_per_epoch, train
+from lib.gan.train import gan_step, new_state, run_epoch, steps_per_epoch, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,6 +39,33 @@ def test_discriminator_step_alone_does_not_touch_the_generator():
     g0 = [p.clone() for p in state.generator.parameters()]
     gan_step(state, tiny_images(32), nn.BCEWithLogitsLoss())
     assert all(torch.equal(a, b) for a, b in zip(g0, state.generator.parameters()))
+
+
+def adam_updates(optimiser) -> set[int]:
+    """How many times Adam has updated each parameter (its per-parameter step counter)."""
+    return {int(moments["step"]) for moments in optimiser.state.values()}
+
+
+@pytest.mark.parametrize("g_steps", [1, 2, 3])
+def test_g_steps_is_the_number_of_generator_updates_per_discriminator_update(g_steps):
+    state = train(new_state(tiny_config(epochs=1, g_steps=g_steps)), tiny_images(128))
+    assert state.step == 4  # still one real batch per training step
+    assert adam_updates(state.opt_d) == {4} and adam_updates(state.opt_g) == {4 * g_steps}
+
+
+def test_extra_generator_steps_change_the_run():
+    one = train(new_state(tiny_config(epochs=1)), tiny_images())
+    two = train(new_state(tiny_config(epochs=1, g_steps=2)), tiny_images())
+    assert not torch.equal(one.generator.net[0].weight, two.generator.net[0].weight)
+    assert len(two.history["loss_g"]) == one.step  # one record per training step, the mean over its G steps
+
+
+def test_run_epoch_stops_when_asked_and_the_partial_pass_is_no_epoch():
+    state, images = new_state(tiny_config()), tiny_images(128)
+    assert run_epoch(state, images, stop=lambda: state.step >= 3) is False
+    assert (state.step, state.epoch, state.history["epoch_end_step"]) == (3, 0, [])
+    assert run_epoch(state, images) is True
+    assert (state.step, state.epoch, state.history["epoch_end_step"]) == (7, 1, [7])
 
 
 def test_history_snapshots_and_tracking():
@@ -103,7 +130,10 @@ def test_default_run_trains_once_then_loads_from_the_cache(tmp_path, monkeypatch
 
 def test_default_recipe_is_the_benchmark_winner():
     results = json.loads((ROOT / "results" / "gan_recipes.json").read_text())
-    winner = next(r for r in results["results"] if r["recipe"] == results["winner"])
-    overrides = winner["overrides"]
-    assert tuple(overrides.get("betas", (0.9, 0.999))) == DEFAULT_CONFIG.betas
-    assert overrides.get("label_smoothing", 0.0) == DEFAULT_CONFIG.label_smoothing
+    ranked = sorted(results["results"], key=lambda r: (-r["min_classes_present"], r["fid_mean"]))
+    assert results["winner"] == ranked[0]["recipe"]  # the rule: classes of the worst seed, then mean FID
+    for name, value in ranked[0]["overrides"].items():
+        assert getattr(DEFAULT_CONFIG, name) == (tuple(value) if isinstance(value, list) else value), name
+    # every run of every recipe trained on one budget, measured on the same clock
+    budget = results["budget_seconds"]
+    assert all(budget <= run["cpu_seconds"] < budget + 1 for r in results["results"] for run in r["runs"])

@@ -36,7 +36,7 @@ from lib.gan.train import SNAPSHOT_NAMES, new_state, train
 CHECKPOINT = "checkpoint.pt"
 GENERATOR_FILE = "mnist_generator.pt"
 # Flags of `train` that define the run; with --resume they must agree with the checkpoint's config.
-RUN_FLAGS = ("epochs", "seed", "betas", "lr", "batch_size", "label_smoothing", "limit", "track_every")
+RUN_FLAGS = ("epochs", "seed", "betas", "lr", "batch_size", "label_smoothing", "g_steps", "limit", "track_every")
 
 
 def digit(text: str) -> int:
@@ -85,6 +85,9 @@ def _train_parser(commands) -> None:
     p.add_argument("--label-smoothing", type=unit_interval, default=None,
                    help="one-sided label smoothing: D's target for real digits is 1 - this "
                         f"(default {DEFAULT_CONFIG.label_smoothing}; the reports used 0)")
+    p.add_argument("--g-steps", type=positive_int, default=None,
+                   help=f"generator updates per discriminator update (default {DEFAULT_CONFIG.g_steps}; "
+                        "the reports used 1)")
     p.add_argument("--track-every", type=non_negative_int, default=None,
                    help="keep 1,000 samples from fixed noise every N epochs for FID over training (default 0: off)")
     p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out from its checkpoint")

@@ -9,6 +9,10 @@ from typing import Any
 
 from lib.device import _DEVICE_PATTERN
 
+# Fields that older checkpoints lack, with the value those checkpoints were trained with: ``from_dict``
+# fills them in, ``digest`` leaves them out at that value.
+ADDED_LATER = {"g_steps": 1}
+
 
 @dataclass(frozen=True)
 class GANConfig:
@@ -21,12 +25,14 @@ class GANConfig:
     seed: int = 0  # seeds the weights, the data order, the training noise and the fixed noise
     device: str = "auto"  # auto (CUDA when present), cpu, cuda, cuda:N or mps
     label_smoothing: float = 0.0  # one-sided: real digits get target 1 - this in D's loss (0 = off)
+    g_steps: int = 1  # generator updates after each discriminator update (1 = the reports); each extra one
+    #                   draws fresh noise. Costs time per step: compare recipes at equal seconds, not steps
     limit: int = 0  # train on a seeded random subset of this many digits (0 = all); for tests and smoke runs
     track_every: int = 0  # keep samples from fixed noise every this many epochs, for FID over training (0 = off)
     track_samples: int = 1000  # how many images each tracked set holds (stored as bytes in the checkpoint)
 
     def __post_init__(self):
-        for name in ("latent_dim", "batch_size", "epochs", "track_samples"):
+        for name in ("latent_dim", "batch_size", "epochs", "track_samples", "g_steps"):
             _check_int(name, getattr(self, name), minimum=1)
         for name in ("seed", "limit", "track_every"):
             _check_int(name, getattr(self, name), minimum=0)
@@ -54,12 +60,19 @@ class GANConfig:
         unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise ValueError(f"unknown GAN config fields {sorted(unknown)}: not a checkpoint of lib.gan")
-        return cls(**d)
+        return cls(**{**ADDED_LATER, **d})  # a checkpoint older than a field was trained without it
 
     def digest(self, *extra: Any) -> str:
-        """A short hash of the fields that change the trained weights (not the device name) plus ``extra``."""
+        """A short hash of the fields that change the trained weights (not the device name) plus ``extra``.
+
+        Fields added after the first checkpoints count only when they differ from their default, so
+        a config that does not use them keeps the hash (and the cache entry) it had before they existed.
+        """
         d = self.to_dict()
         d.pop("device")
+        for name, default in ADDED_LATER.items():
+            if d[name] == default:
+                d.pop(name)
         text = json.dumps([d, *extra], sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -5,7 +5,8 @@
 
 The generator's step is the non-saturating one: minimising log(1 − D(G(z))) instead, as the minimax
 game is written, gives almost no gradient while D rejects the fakes confidently, which is exactly when
-G needs it most (chapter 03 plots both gradients).
+G needs it most (chapter 03 plots both gradients). With ``config.g_steps`` = k > 1 the generator
+takes k steps after each discriminator step, the extra ones on fresh noise.
 
 All randomness comes from explicit generators held in ``TrainState`` (the data order, the training
 noise, the fixed noise of the snapshots); together with the weights and Adam's moments they are
@@ -42,7 +43,7 @@ class TrainState:
     noise_rng: torch.Generator  # the z of each training step
     fixed_z: torch.Tensor  # (25, latent) noise of the snapshot grids, the same all run long
     epoch: int = 0  # epochs completed
-    step: int = 0  # optimiser steps completed
+    step: int = 0  # training steps completed: one D update and config.g_steps G updates each
     history: dict[str, list[float]] = field(default_factory=lambda: {
         "loss_d": [], "loss_g": [], "d_real": [], "d_fake": [], "epoch_end_step": []})
     snapshots: dict[str, torch.Tensor] = field(default_factory=dict)  # name -> (25, 1, 28, 28)
@@ -76,7 +77,7 @@ def subset(images: torch.Tensor, limit: int) -> torch.Tensor:
 
 
 def gan_step(state: TrainState, real: torch.Tensor, bce: nn.Module) -> tuple[float, float, float, float]:
-    """One discriminator step then one generator step; return (loss_d, loss_g, D(x), D(G(z))) means."""
+    """One discriminator step then ``g_steps`` generator steps; return (loss_d, loss_g, D(x), D(G(z))) means."""
     G, D, cfg = state.generator, state.discriminator, state.config
     n = real.shape[0]
     z = torch.randn(n, cfg.latent_dim, generator=state.noise_rng).to(real.device)  # (B, latent)
@@ -89,14 +90,22 @@ def gan_step(state: TrainState, real: torch.Tensor, bce: nn.Module) -> tuple[flo
     loss_d.backward()
     state.opt_d.step()
 
-    # Non-saturating generator loss: −log D(G(z)), on the same fakes seen by the updated D.
-    fake_logit_g = D(fake)  # (B,)
-    loss_g = bce(fake_logit_g, torch.ones_like(fake_logit_g))
+    losses_g = [generator_step(state, fake, bce)]  # the same fakes, judged by the updated D
+    for _ in range(cfg.g_steps - 1):  # once G has moved those fakes are stale: draw new ones
+        z = torch.randn(n, cfg.latent_dim, generator=state.noise_rng).to(real.device)  # (B, latent)
+        losses_g.append(generator_step(state, G(z), bce))
+    return (loss_d.item(), sum(losses_g) / len(losses_g),
+            torch.sigmoid(real_logit).mean().item(), torch.sigmoid(fake_logit).mean().item())
+
+
+def generator_step(state: TrainState, fake: torch.Tensor, bce: nn.Module) -> float:
+    """The non-saturating step of G on ``fake`` (B, 1, 28, 28): minimise −log D(G(z)); return the loss."""
+    fake_logit = state.discriminator(fake)  # (B,)
+    loss_g = bce(fake_logit, torch.ones_like(fake_logit))
     state.opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     state.opt_g.step()
-    return (loss_d.item(), loss_g.item(),
-            torch.sigmoid(real_logit).mean().item(), torch.sigmoid(fake_logit).mean().item())
+    return loss_g.item()
 
 
 def steps_per_epoch(n_images: int, batch_size: int) -> int:
@@ -119,8 +128,13 @@ def _tracking_due(state: TrainState) -> bool:
     return bool(every) and (state.epoch % every == 0 or state.epoch == cfg.epochs)
 
 
-def run_epoch(state: TrainState, data: torch.Tensor, bar=None) -> None:
-    """One pass over ``data`` (N, 1, 28, 28) in an order drawn from ``state.data_rng``."""
+def run_epoch(state: TrainState, data: torch.Tensor, bar=None, stop: Callable[[], bool] | None = None) -> bool:
+    """One pass over ``data`` (N, 1, 28, 28) in an order drawn from ``state.data_rng``.
+
+    ``stop()`` is asked after every step; when it says so the pass ends there and does not count as
+    an epoch (benchmarks/gan_recipes.py stops runs on a time budget this way). Returns whether the
+    pass was completed.
+    """
     cfg, bce = state.config, nn.BCEWithLogitsLoss()
     per_epoch = steps_per_epoch(len(data), cfg.batch_size)
     middle_step = max(1, per_epoch * cfg.epochs // 2)
@@ -136,8 +150,11 @@ def run_epoch(state: TrainState, data: torch.Tensor, bar=None) -> None:
             state.snapshots["middle"] = sample(state.generator, SNAPSHOT_COUNT, z=state.fixed_z)
         if bar is not None:
             bar.update(1)
+        if stop is not None and stop():
+            return False
     state.epoch += 1
     state.history["epoch_end_step"].append(state.step)
+    return True
 
 
 def train(state: TrainState, images: torch.Tensor, save: Callable[[TrainState], None] | None = None,
