@@ -25,9 +25,12 @@ import torch
 SOURCE = Path(__file__).with_name("lstm_loops.cpp")
 # -ffast-math lets GCC call glibc's vectorised exp (libmvec); it is a compile flag only, so the
 # process's floating-point mode is untouched (linking with it would flush denormals everywhere).
+# -mno-recip: under -ffast-math GCC would divide vectors of floats by a reciprocal estimate, whose
+# refinement step turns 1 / (1 + exp(100)) = 1 / inf into NaN instead of 0, i.e. every saturated
+# gate (tests/test_lstm_fast.py::test_saturated_gates_match_readable checks float32 and float64).
 # -march=native: the library is built on, and for, the machine that runs it; the CPU's features
 # are part of the cache key, so a home folder shared by different machines gets one build each.
-CFLAGS = ("-O3", "-ffast-math", "-march=native", "-fopenmp")
+CFLAGS = ("-O3", "-ffast-math", "-mno-recip", "-march=native", "-fopenmp")
 LDFLAGS = ("-fopenmp",)  # the OpenMP runtime torch already loaded (libgomp), for at::parallel_for
 DISABLE_VARIABLE = "DLBOOK_NATIVE"
 

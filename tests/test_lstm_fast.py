@@ -203,26 +203,41 @@ def test_one_hot_lookup_and_dense_matmul_paths_agree_with_readable(kind):
         torch.testing.assert_close(grads_f[name], grads_r[name], rtol=1e-9, atol=1e-12, msg=name)
 
 
-def test_saturated_gates_match_readable():
-    """Pre-activations of ±hundreds: exp overflows to inf inside the C++ sigmoid, which must give 0 or 1."""
+def _close_in(dtype: torch.dtype, actual: torch.Tensor, expected: torch.Tensor, msg: str = "") -> None:
+    """actual (computed in dtype) against a float64 reference: 1e-9 in float64; in float32 within
+    1e-4 of the reference's largest entry (the readable model in float32 is off by up to 3e-5)."""
+    if dtype == torch.float64:
+        torch.testing.assert_close(actual, expected, rtol=1e-9, atol=1e-9, msg=msg)
+    else:
+        scale = expected.abs().max().item()
+        torch.testing.assert_close(actual.double(), expected, rtol=1e-4, atol=1e-4 * scale, msg=msg)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_saturated_gates_match_readable(dtype):
+    """Pre-activations of ±hundreds: exp overflows to inf inside the C++ sigmoid, which must give 0 or 1
+    (not NaN), in float32 as well as in float64."""
     readable, fast = _pair(10, 7)
     with torch.no_grad():
         for model in (readable, fast):
             for p in model.parameters():
                 p.mul_(300.0)
     x, y = _inputs(4, 6, 10)
-    logits_r, grads_r = _loss_and_grads(readable, x, y)
-    logits_f, grads_f = _loss_and_grads(fast, x, y)
+    logits_r, grads_r = _loss_and_grads(readable, x, y)                 # float64 reference
+    logits_f, grads_f = _loss_and_grads(fast.to(dtype), x.to(dtype), y)
     assert torch.isfinite(logits_f).all()
-    torch.testing.assert_close(logits_f, logits_r, rtol=1e-10, atol=1e-9)
+    _close_in(dtype, logits_f, logits_r, "logits")
     for name in grads_r:
-        torch.testing.assert_close(grads_f[name], grads_r[name], rtol=1e-9, atol=1e-9, msg=name)
+        assert torch.isfinite(grads_f[name]).all(), name
+        _close_in(dtype, grads_f[name], grads_r[name], name)
 
 
-def test_nan_input_gives_nan_logits():
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_nan_input_gives_nan_logits(dtype):
     """Fast-math code must not turn a NaN into a number: a NaN input has to surface in the logits."""
     _, fast = _pair(10, 7)
-    x = torch.randn(3, 5, 10, dtype=DTYPE)
+    fast = fast.to(dtype)
+    x = torch.randn(3, 5, 10, dtype=dtype)
     x[1, 2, 4] = float("nan")
     logits = fast(x)
     assert torch.isnan(logits[1]).all()
