@@ -29,6 +29,7 @@ from lib.checkpoint import load_checked, save_atomic
 from lib.device import pick_device
 from lib.mnist import mnist_tensors, source_info
 from lib.progress import progress
+from lib.repro import numeric_context
 
 KIND = "mnist-classifier"
 FORMAT = 1
@@ -154,18 +155,19 @@ def train_classifier(config: ClassifierConfig = ClassifierConfig(), root: str | 
 
 # ---------------------------------------------------------------------------------- the cache
 
-def cache_key(config: ClassifierConfig, root: str | os.PathLike = "data") -> str:
-    """Hash of the config and the prepared data's digest: a new key whenever either changes."""
+def cache_key(config: ClassifierConfig, root: str | os.PathLike = "data", device: str = "auto") -> str:
+    """Hash of the config, the prepared data's digest and the numeric context of training on
+    ``device`` (``lib.repro.numeric_context``): a new key whenever any of them changes."""
     info = source_info(root)
-    blob = json.dumps({"config": dataclasses.asdict(config), "data": info.get("sha256"), "format": FORMAT},
-                      sort_keys=True)
+    blob = json.dumps({"config": dataclasses.asdict(config), "data": info.get("sha256"), "format": FORMAT,
+                       "context": numeric_context(pick_device(device))}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def cache_path(config: ClassifierConfig = ClassifierConfig(), root: str | os.PathLike = "data",
-               cache_dir: str | os.PathLike = "cache") -> Path:
-    """Where ``get_classifier`` keeps the checkpoint for this config and data."""
-    return Path(cache_dir) / f"mnist_classifier-{cache_key(config, root)}.pt"
+               cache_dir: str | os.PathLike = "cache", device: str = "auto") -> Path:
+    """Where ``get_classifier`` keeps the checkpoint for this config, data and device."""
+    return Path(cache_dir) / f"mnist_classifier-{cache_key(config, root, device)}.pt"
 
 
 def _from_checkpoint(checkpoint: dict) -> MnistClassifier:
@@ -183,7 +185,7 @@ def get_classifier(root: str | os.PathLike = "data", cache_dir: str | os.PathLik
     The returned model is in eval mode with gradients off, on ``device``, and carries
     ``test_accuracy`` (its accuracy on the test split of ``root``, measured after training).
     """
-    path = cache_path(config, root, cache_dir)
+    path = cache_path(config, root, cache_dir, device)
     if path.is_file():
         checkpoint = load_checked(path, KIND)
         model, test_accuracy = _from_checkpoint(checkpoint), float(checkpoint["test_accuracy"])
@@ -226,7 +228,7 @@ def main(argv=None) -> int:
     device = pick_device(args.device)  # an unknown device fails before any training
     pin_threads()
     config = dataclasses.replace(ClassifierConfig(), epochs=args.epochs, seed=args.seed)
-    path = cache_path(config, args.root, args.cache)
+    path = cache_path(config, args.root, args.cache, args.device)
     cached = path.is_file()
     model = get_classifier(args.root, args.cache, args.device, config)
     print_summary({"command": "train", "test_accuracy": round(model.test_accuracy, 4), "cached": cached,

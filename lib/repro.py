@@ -27,3 +27,12 @@ def seed_everything(seed: int) -> torch.Generator:
     random.seed(seed)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def numeric_context(device: torch.device | str) -> str:
+    """What, besides the config and the data, changes trained weights in their last bits: the device
+    type and, on the CPU, torch's thread count (float sums split across threads round differently).
+    Cache keys include it, so that a model trained with 1 thread is not reused where a notebook run
+    with 2 threads must reproduce its stored outputs."""
+    device_type = torch.device(device).type
+    return f"cpu, {torch.get_num_threads()} threads" if device_type == "cpu" else device_type

@@ -109,6 +109,7 @@ def world(tmp_path_factory) -> World:
     from lib.gan.config import GANConfig
     from lib.gan.train import new_state
     from lib.lstm import LSTM
+    from lib.repro import pin_threads
 
     base = tmp_path_factory.mktemp("bad_input_world")
     (base / "empty").mkdir()  # a dataset root without a dataset
@@ -124,7 +125,11 @@ def world(tmp_path_factory) -> World:
     _evil_checkpoint(base / "evil.pt", base / MARKER)
     _bad_tarball(base / "bad.tgz")
     _check_rows_can_fail(base)
-    return World(base, cache_path(ClassifierConfig(), base / "data", base).name)
+    before = torch.get_num_threads()
+    pin_threads(int(ENV["DLBOOK_THREADS"]))  # the cache name holds the thread count the commands will pin
+    name = cache_path(ClassifierConfig(), base / "data", base).name
+    torch.set_num_threads(before)
+    return World(base, name)
 
 
 def _check_rows_can_fail(base: Path) -> None:
@@ -525,8 +530,14 @@ def _load_checked(path, kind="gan-generator"):
 
 
 def _get_classifier(root, cache, device="cpu"):
+    """get_classifier with the thread count of the world's cache name (it is part of the name)."""
     from lib.classifier import get_classifier
-    return get_classifier(root, cache, device)
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(ENV["DLBOOK_THREADS"]))
+    try:
+        return get_classifier(root, cache, device)
+    finally:
+        torch.set_num_threads(before)
 
 
 def _pick_endpoints(from_digit, to_digit):

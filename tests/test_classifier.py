@@ -131,3 +131,17 @@ def test_cli_bad_input_is_one_line_and_exit_2(args, capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "error" in err
+
+
+@needs_data
+def test_cache_key_holds_the_thread_count(tmp_path):
+    """Weights trained with 1 and 2 CPU threads differ in the last bits: they must not share an entry."""
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = clf.cache_path(TINY, DATA, tmp_path, device="cpu")
+        torch.set_num_threads(2)
+        two = clf.cache_path(TINY, DATA, tmp_path, device="cpu")
+    finally:
+        torch.set_num_threads(before)
+    assert one != two

@@ -137,3 +137,17 @@ def test_default_recipe_is_the_benchmark_winner():
     # every run of every recipe trained on one budget, measured on the same clock
     budget = results["budget_seconds"]
     assert all(budget <= run["cpu_seconds"] < budget + 1 for r in results["results"] for run in r["runs"])
+
+
+def test_cache_key_holds_the_thread_count(tmp_path):
+    """Weights trained with 1 and 2 CPU threads differ in the last bits: they must not share an entry."""
+    cfg = tiny_config(device="cpu")
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = cache_path(cfg, cache_dir=tmp_path)
+        torch.set_num_threads(2)
+        two = cache_path(cfg, cache_dir=tmp_path)
+    finally:
+        torch.set_num_threads(before)
+    assert one != two

@@ -1,7 +1,8 @@
 """The chapters' default GAN: trained once, then loaded from ``cache/`` by chapters 03 and 04 alike.
 
 The cache file is named by a hash of the training config, the prepared data's digest (SOURCE.json)
-and the device type, so changing any of them trains a new generator instead of reusing a stale one.
+and the numeric context (device type; on the CPU the thread count, see ``lib.repro.numeric_context``),
+so changing any of them trains a new generator instead of reusing a stale one.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from lib.gan.checkpoints import load_state, save_state
 from lib.gan.config import GANConfig
 from lib.gan.models import Generator
 from lib.gan.train import TrainState, new_state, train
+from lib.repro import numeric_context
 
 # 40 epochs over the 8,500 npm training digits is about 5,300 steps: roughly two minutes on two CPU
 # cores. The recipe (Adam betas (0.5, 0.999), one-sided label smoothing 0.1, one G step per D step) is
@@ -29,8 +31,8 @@ def cache_path(config: GANConfig, root: str | os.PathLike = "data", cache_dir: s
     """Where the run of ``config`` on the data under ``root`` is cached."""
     from lib.mnist import source_info
 
-    device_type = pick_device(config.device).type
-    key = config.digest(source_info(root).get("sha256"), device_type, FORMAT)
+    context = numeric_context(pick_device(config.device))
+    key = config.digest(source_info(root).get("sha256"), context, FORMAT)
     return Path(cache_dir) / f"gan-{key}.pt"
 
 
