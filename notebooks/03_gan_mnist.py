@@ -218,7 +218,7 @@ plt.show()
 # updated $D$. The reports train for 200
 # epochs; the book trains for fewer so that the chapter runs in a couple of minutes on two CPU cores,
 # and caches the result: `default_run()` trains once and afterwards loads the run from `cache/`, keyed by
-# a hash of the configuration and of the data. Chapter 04 calls the same function, so either chapter can
+# a hash of the configuration, the data and the thread count. Chapter 04 calls the same function, so either chapter can
 # be run first. The full setting is one flag away, and uses a GPU when there is one:
 #
 # ```
