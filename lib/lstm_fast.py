@@ -341,12 +341,16 @@ class FastLSTM(LSTM):
         """torch.ops.dlbook_lstm when the C++ loops apply to x, else None (the Python loops)."""
         if self.loops == "python":
             return None
+        fits = x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)  # what the C++ handles
+        if self.loops == "auto":
+            return native.loops() if fits else None
         ops = native.loops()
-        if ops is None and self.loops == "native":
+        if ops is None:
             raise RuntimeError(f"FastLSTM(loops='native'): the C++ loops are unavailable ({native.status()}); "
                                "install a C++ compiler (g++ or clang) or use loops='auto'")
-        if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
-            return None                    # the C++ loops are for float32/float64 on the CPU
+        if not fits:
+            raise ValueError(f"FastLSTM(loops='native') runs float32 or float64 on the CPU, got {x.dtype} on "
+                             f"{x.device}: use loops='auto' (it falls back to the Python loops)")
         return ops
 
     def gate_parameters(self) -> tuple[torch.Tensor, ...]:

@@ -70,3 +70,14 @@ def test_loading_keeps_denormals():
         pytest.skip(f"the C++ loops cannot be built here: {native.status()}")
     tiny = torch.tensor([1e-39], dtype=torch.float32)               # below float32's normal range
     assert (tiny * 0.5).item() != 0.0
+
+
+def test_native_loops_refuse_other_dtypes_and_auto_falls_back():
+    if native.loops() is None:
+        pytest.skip(f"the C++ loops cannot be built here: {native.status()}")
+    x = torch.nn.functional.one_hot(torch.randint(0, 10, (2, 4)), 10).to(torch.bfloat16)  # (2, 4, 10)
+    strict = FastLSTM(10, 7, 10, loops="native").to(torch.bfloat16)
+    with pytest.raises(ValueError, match="float32 or float64 on the CPU.*loops='auto'"):
+        strict(x)
+    auto = FastLSTM(10, 7, 10).to(torch.bfloat16)
+    assert auto(x).shape == (2, 10)                                   # the Python loops took over
