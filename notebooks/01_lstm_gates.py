@@ -32,8 +32,7 @@ from lib.lstm_bptt import lstm_backward, lstm_loss_and_grads, step_backward
 from lib.repro import pin_threads, seed_everything
 from lib.rnn import RNN
 
-pin_threads()
-torch.set_num_threads(1)  # the tensors here are tiny: a second thread would only add waiting
+pin_threads(1)  # the tensors here are tiny: a second thread would only add waiting
 gen = seed_everything(0)
 torch.set_default_dtype(torch.float64)  # every check in this chapter is in double precision
 
