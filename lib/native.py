@@ -77,16 +77,22 @@ def _compile_and_load(announce: bool) -> None:
                 verbose=False)
 
 
-_loaded: dict[str, object] = {}  # "ops": what loops() returned first in this process
+_loaded: dict[str, object] = {}  # "ops": what loops() returned first in this process; "why": if None
+FAILED_MARKER = "BUILD_FAILED"   # in the build folder: why the last build failed on this machine
 
 
-def loops(announce: bool = False):
-    """``torch.ops.dlbook_lstm`` once the C++ loops are built and loaded, else ``None`` (with a warning
-    that says why, once per process). ``announce`` prints a line on stderr before a first build."""
+def loops(announce: bool = False, retry: bool = False):
+    """``torch.ops.dlbook_lstm`` once the C++ loops are built and loaded, else ``None``.
+
+    A failed build warns once and leaves a marker in its build folder, so that later processes
+    (a notebook's kernel, say) use the Python loops quietly instead of failing the same way, with a
+    warning in every output. ``retry`` ignores the marker (``python -m lib.native`` does);
+    ``announce`` prints a line on stderr before a first build.
+    """
     if disabled():
         return None
     if "ops" not in _loaded:
-        _loaded["ops"] = _build_and_load(announce)
+        _loaded["ops"] = _build_and_load(announce, retry)
     return _loaded["ops"]
 
 
@@ -95,15 +101,25 @@ def forget() -> None:
     _loaded.clear()
 
 
-def _build_and_load(announce: bool):
+def _build_and_load(announce: bool, retry: bool):
+    marker = build_directory(build_name()) / FAILED_MARKER
+    if marker.is_file() and not retry:
+        _loaded["why"] = marker.read_text().strip()
+        return None
     try:
         _compile_and_load(announce)
     except Exception as exc:  # no compiler, a failed build, a read-only cache: the Python loops still work
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        warnings.warn(f"the fast LSTM's C++ loops are unavailable ({first_line}); using its Python loops "
-                      f"(same results, slower). Set {DISABLE_VARIABLE}=0 to skip the build.",
-                      RuntimeWarning, stacklevel=3)
+        _loaded["why"] = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(f"{_loaded['why']}\n")
+        except OSError:
+            pass
+        warnings.warn(f"the fast LSTM's C++ loops are unavailable ({_loaded['why']}); using its Python loops "
+                      f"(same results, slower). `python -m lib.native` tries the build again; "
+                      f"{DISABLE_VARIABLE}=0 skips it.", RuntimeWarning, stacklevel=3)
         return None
+    marker.unlink(missing_ok=True)
     return torch.ops.dlbook_lstm
 
 
@@ -111,11 +127,13 @@ def status() -> str:
     """'native' when the C++ loops are in use, else 'python' and why."""
     if disabled():
         return f"python ({DISABLE_VARIABLE}=0)"
-    return "native" if loops() is not None else "python (the C++ build failed; see the warning)"
+    if loops() is not None:
+        return "native"
+    return f"python (the C++ build failed: {_loaded.get('why')}; `python -m lib.native` tries again)"
 
 
 def main() -> int:
-    ops = loops(announce=True)
+    ops = loops(announce=True, retry=True)
     print(f"LSTM loops: {status()}" + (f" ({build_directory(build_name())})" if ops is not None else ""))
     return 0
 

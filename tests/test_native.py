@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import pytest
 import torch
@@ -44,6 +45,14 @@ def test_missing_compiler_warns_and_falls_back(monkeypatch, tmp_path, fresh_loop
     with pytest.warns(RuntimeWarning, match="using its Python loops"):
         assert native.loops() is None
     assert native.status().startswith("python (the C++ build failed")
+    native.forget()                                                  # as a later process would
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                               # no second warning: the marker
+        assert native.loops() is None
+    assert "python -m lib.native` tries again" in native.status()
+    native.forget()
+    with pytest.warns(RuntimeWarning, match="using its Python loops"):
+        assert native.loops(retry=True) is None                      # what `python -m lib.native` does
 
 
 def test_build_name_follows_the_source(monkeypatch, tmp_path):
