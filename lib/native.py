@@ -109,7 +109,7 @@ def _build_and_load(announce: bool, retry: bool):
     try:
         _compile_and_load(announce)
     except Exception as exc:  # no compiler, a failed build, a read-only cache: the Python loops still work
-        _loaded["why"] = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        _loaded["why"] = _reason(exc)
         try:
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.write_text(f"{_loaded['why']}\n")
@@ -121,6 +121,16 @@ def _build_and_load(announce: bool, retry: bool):
         return None
     marker.unlink(missing_ok=True)
     return torch.ops.dlbook_lstm
+
+
+def _reason(exc: Exception) -> str:
+    """One short line on why a build failed: the compiler's own complaint when there is one (torch's
+    message starts with the whole compile command), else the message's first line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
+    telling = [line for line in lines[1:] if any(word in line.lower() for word in ("error", "not found", "no such file"))
+               and not line.startswith(("FAILED:", "ninja:"))]
+    reason = (telling or lines)[0]
+    return reason if len(reason) <= 160 else reason[:157] + "..."
 
 
 def status() -> str:

@@ -45,6 +45,8 @@ def test_missing_compiler_warns_and_falls_back(monkeypatch, tmp_path, fresh_loop
     with pytest.warns(RuntimeWarning, match="using its Python loops"):
         assert native.loops() is None
     assert native.status().startswith("python (the C++ build failed")
+    assert "no-such-compiler" in native.status()                     # the shell's complaint, not the command
+    assert len(native.status()) < 300
     native.forget()                                                  # as a later process would
     with warnings.catch_warnings():
         warnings.simplefilter("error")                               # no second warning: the marker
