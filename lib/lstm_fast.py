@@ -23,14 +23,14 @@ chapter 01 (see ``lib.lstm``); what changes is how the work is scheduled:
 6. Few calls per step, because at batch 128 and hidden 128 a pointwise call (16K elements) runs on
    one thread and costs about as much as its Python overhead: the forward keeps ``-2c`` instead
    of ``c`` (five pointwise calls per step), the backward carries constant factors per gate that
-   are divided out once at the end (four calls per step), and one-hot inputs (the book's) turn
-   ``[x_t | 1] W_x^T`` into a row lookup, leaving only ``h_{t-1} W_h^T`` to the matmul.
-7. The same two loops also exist in C++ (``lib/lstm_loops.cpp``, built on first use by
-   ``lib.native``), written straight from chapter 01's equations: the inputs are projected for all
-   steps before the loop, and each step's pointwise work is one pass over the batch rows on every
-   thread, with no Python between steps. FastLSTM uses them when they build (``loops="auto"``)
-   and falls back to the Python loops otherwise; both are checked against ``lib.lstm.LSTM``.
-   Points 4 to 6 describe the Python loops.
+   are divided out once at the end (four calls per step).
+7. ``[x_t | 1] W_x^T`` is computed for all steps before the loop: a row lookup for one-hot inputs
+   (the book's), one matrix product otherwise. Each step's matmul is then only ``h_{t-1} W_h^T``.
+8. The same two loops also exist in C++ (``lib/lstm_loops.cpp``, built on first use by
+   ``lib.native``), written straight from chapter 01's equations: each step's pointwise work is
+   one pass over the batch rows on every thread, with no Python between steps. FastLSTM uses them
+   when they build (``loops="auto"``) and falls back to the Python loops otherwise; both are
+   checked against ``lib.lstm.LSTM``. Points 4 to 6 describe the Python loops.
 """
 from __future__ import annotations
 
@@ -117,19 +117,16 @@ def _forward_steps(Z: torch.Tensor, acts: torch.Tensor, C: torch.Tensor, S: torc
     X = Z.shape[-1] - H                                       # D + 1 columns before h
     gates = zip(*(part.unbind(0) for part in acts.split(H, dim=-1)))  # T × (o, i, f, s_g)
     return list(zip(acts.unbind(0), gates, C.unbind(0), C[1:].unbind(0), S.unbind(0),
-                    Z.unbind(0), Z[:T, :, X:].unbind(0), Z[1:, :, X:].unbind(0)))
+                    Z[:T, :, X:].unbind(0), Z[1:, :, X:].unbind(0)))
 
 
-def _forward_loop(steps: list, W_T: torch.Tensor, digits: torch.Tensor | None,
-                  table: torch.Tensor | None) -> None:
+def _forward_loop(steps: list, W_hT: torch.Tensor) -> None:
     """Run the recurrence over the views of _forward_steps(Z, acts, C, S), writing h_t into
     Z[t+1, :, D+1:].
 
-    Each step's pre-activations go into acts[t]: [x_t | 1 | h_{t-1}] W^T with W_T (D+1+H, 4H)
-    whose g columns are doubled, so one sigmoid covers all four gates and tanh(z_g) = 2 s_g - 1;
-    acts[t] then holds o, i, f and s_g = σ(2 z_g). For one-hot inputs (digits (T, B) given),
-    [x_t | 1] W_x^T is a row of table (D, 4H) = W_x^T + b: a row lookup, and only h_{t-1} goes
-    through the matmul.
+    On entry acts holds [x_t | 1] W_x^T of every step (_input_projections, with W's g rows
+    doubled); each step adds h_{t-1} W_h^T (W_hT (H, 4H), g columns doubled), so one sigmoid
+    covers all four gates and tanh(z_g) = 2 s_g - 1: acts[t] then holds o, i, f and s_g = σ(2 z_g).
 
     Fewer calls per step: the loop keeps C = -2c instead of c, because then
         C_t = f ⊙ C_{t-1} - 4 i ⊙ s_g + 2 i          (= -2 (f ⊙ c_{t-1} + i ⊙ tanh z_g))
@@ -137,19 +134,10 @@ def _forward_loop(steps: list, W_T: torch.Tensor, digits: torch.Tensor | None,
     which is five small in-place calls after the matmul and the sigmoid. C (T+1, B, H) with
     C[0] = 0 receives C_t; S (T, B, H) receives σ(C_t) for the backward pass.
     """
-    X = W_T.shape[0] - steps[0][-1].shape[-1]                 # D + 1 rows before W_h
-    W_hT = W_T[X:]                                            # (H, 4H)
-    inputs = digits.unbind(0) if digits is not None else [None] * len(steps)
-    mul, sigmoid, addcmul, mm, lookup = torch.mul, torch.sigmoid, torch.addcmul, torch.mm, torch.index_select
-    for t, ((a, (o, i, f, s_g), C_prev, C_t, S_t, Z_t, h_prev, h_t), x_t) in enumerate(zip(steps, inputs)):
-        if x_t is not None:                                   # one-hot: look up, then add h_{t-1} W_h^T
-            lookup(table, 0, x_t, out=a)
-            if t > 0:                                         # h_0 = 0 adds nothing
-                a.addmm_(h_prev, W_hT)                        # (B, 4H) pre-activations
-        elif t == 0:                                          # h_0 = 0: only x_0 and 1 count
-            mm(Z_t[:, :X], W_T[:X], out=a)                    # (B, 4H)
-        else:
-            mm(Z_t, W_T, out=a)                               # (B, 4H) pre-activations
+    mul, sigmoid, addcmul = torch.mul, torch.sigmoid, torch.addcmul
+    for t, (a, (o, i, f, s_g), C_prev, C_t, S_t, h_prev, h_t) in enumerate(steps):
+        if t > 0:                                             # h_0 = 0 adds nothing
+            a.addmm_(h_prev, W_hT)                            # (B, 4H) pre-activations
         a.sigmoid_()                                          # o, i, f, s_g
         mul(f, C_prev, out=C_t)
         C_t.addcmul_(i, s_g, value=-4.0).add_(i, alpha=2.0)   # C_t = -2 c_t
@@ -275,16 +263,15 @@ class _FusedLSTMFunction(torch.autograd.Function):
         Z = buf.Z
         Z[:T, :, :D].copy_(x.transpose(0, 1))                     # (T, B, D) time-major inputs
         with torch.inference_mode():                              # lighter dispatch; versions still bump
+            if ops is None:
+                W[3 * H:].mul_(2.0)                               # g rows doubled: tanh z = 2σ(2z) - 1
+            _input_projections(x, W, Z, buf.acts)                 # (T, B, 4H) before the loop
             if ops is not None:
-                _input_projections(x, W, Z, buf.acts)
                 ops.forward_loop(buf.acts, W[:, D + 1:].T, Z, buf.C, buf.S, D + 1)
             else:
-                W[3 * H:].mul_(2.0)                               # g rows doubled: tanh z = 2σ(2z) - 1
                 if buf.forward_steps is None:
                     buf.forward_steps = _forward_steps(Z, buf.acts, buf.C, buf.S)
-                digits = _one_hot_digits(x)                       # (T, B) or None
-                table = None if digits is None else (W[:, :D] + W[:, D:D + 1]).T.contiguous()  # (D, 4H)
-                _forward_loop(buf.forward_steps, W.T, digits, table)
+                _forward_loop(buf.forward_steps, W[:, D + 1:].T)
         ctx.save_for_backward(W, Z, buf.acts, buf.C, buf.S)
         return Z[T, :, D + 1:].clone()                            # (B, H)
 
