@@ -61,13 +61,12 @@ def disabled() -> bool:
     return os.environ.get(DISABLE_VARIABLE, "1").strip() == "0"
 
 
-def _compile_and_load(announce: bool) -> None:
+def _compile_and_load(name: str, announce: bool) -> None:
     # torch.utils.cpp_extension logs a CUDA_HOME warning on import on CPU-only machines; it is
     # noise here (no CUDA code is built) and would land in notebook outputs.
     logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
     from torch.utils.cpp_extension import load_inline
 
-    name = build_name()
     folder = build_directory(name)
     if announce and not (folder / f"{name}.so").is_file():
         print(f"compiling the C++ LSTM loops once (about 30 s) into {folder}", file=sys.stderr, flush=True)
@@ -102,12 +101,13 @@ def forget() -> None:
 
 
 def _build_and_load(announce: bool, retry: bool):
-    marker = build_directory(build_name()) / FAILED_MARKER
+    name = build_name()  # hashes the source and the CPU's flags: once per load
+    marker = build_directory(name) / FAILED_MARKER
     if marker.is_file() and not retry:
         _loaded["why"] = marker.read_text().strip()
         return None
     try:
-        _compile_and_load(announce)
+        _compile_and_load(name, announce)
     except Exception as exc:  # no compiler, a failed build, a read-only cache: the Python loops still work
         _loaded["why"] = _reason(exc)
         try:
