@@ -1,8 +1,10 @@
 """Reproducibility: seeds and thread counts, pinned in one place."""
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+from typing import Iterator
 
 import torch
 
@@ -20,6 +22,17 @@ def pin_threads(n: int | None = None) -> int:
     n = max(1, min(n, os.cpu_count() or 1))
     torch.set_num_threads(n)
     return n
+
+
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[int]:
+    """Run a block with torch on exactly ``n`` threads, then restore the count it had before."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        torch.set_num_threads(before)
 
 
 def seed_everything(seed: int) -> torch.Generator:

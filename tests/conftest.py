@@ -3,8 +3,9 @@
 from pathlib import Path
 
 import pytest
-import torch
 import yaml
+
+from lib.repro import torch_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +41,5 @@ def chapter_notebooks() -> list[Path]:
 @pytest.fixture
 def one_thread():
     """Run a test with torch on one thread, then restore the count."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with torch_threads(1):
+        yield

@@ -109,7 +109,7 @@ def world(tmp_path_factory) -> World:
     from lib.gan.config import GANConfig
     from lib.gan.train import new_state
     from lib.lstm import LSTM
-    from lib.repro import pin_threads
+    from lib.repro import torch_threads
 
     base = tmp_path_factory.mktemp("bad_input_world")
     (base / "empty").mkdir()  # a dataset root without a dataset
@@ -125,10 +125,8 @@ def world(tmp_path_factory) -> World:
     _evil_checkpoint(base / "evil.pt", base / MARKER)
     _bad_tarball(base / "bad.tgz")
     _check_rows_can_fail(base)
-    before = torch.get_num_threads()
-    pin_threads(int(ENV["DLBOOK_THREADS"]))  # the cache name holds the thread count the commands will pin
-    name = cache_path(ClassifierConfig(), base / "data", base).name
-    torch.set_num_threads(before)
+    with torch_threads(int(ENV["DLBOOK_THREADS"])):  # the cache name holds the count the commands pin
+        name = cache_path(ClassifierConfig(), base / "data", base).name
     return World(base, name)
 
 
@@ -532,12 +530,9 @@ def _load_checked(path, kind="gan-generator"):
 def _get_classifier(root, cache, device="cpu"):
     """get_classifier with the thread count of the world's cache name (it is part of the name)."""
     from lib.classifier import get_classifier
-    before = torch.get_num_threads()
-    torch.set_num_threads(int(ENV["DLBOOK_THREADS"]))
-    try:
+    from lib.repro import torch_threads
+    with torch_threads(int(ENV["DLBOOK_THREADS"])):
         return get_classifier(root, cache, device)
-    finally:
-        torch.set_num_threads(before)
 
 
 def _pick_endpoints(from_digit, to_digit):

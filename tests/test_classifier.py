@@ -14,6 +14,7 @@ from lib.cli import run
 from lib.classifier import (ClassifierConfig, MnistClassifier, accuracy, get_classifier, random_shift,
                             train_classifier)
 from lib.mnist import is_prepared, mnist_tensors
+from lib.repro import torch_threads
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -136,12 +137,8 @@ def test_cli_bad_input_is_one_line_and_exit_2(args, capsys):
 @needs_data
 def test_cache_key_holds_the_thread_count(tmp_path):
     """Weights trained with 1 and 2 CPU threads differ in the last bits: they must not share an entry."""
-    before = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
+    with torch_threads(1):
         one = clf.cache_path(TINY, DATA, tmp_path, device="cpu")
-        torch.set_num_threads(2)
+    with torch_threads(2):
         two = clf.cache_path(TINY, DATA, tmp_path, device="cpu")
-    finally:
-        torch.set_num_threads(before)
     assert one != two

@@ -10,6 +10,7 @@ import lib.mnist
 from lib.gan import DEFAULT_CONFIG, GANConfig, default_run, sample
 from lib.gan.cache import cache_path
 from lib.gan.train import gan_step, new_state, run_epoch, steps_per_epoch, train
+from lib.repro import torch_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,12 +143,8 @@ def test_default_recipe_is_the_benchmark_winner():
 def test_cache_key_holds_the_thread_count(tmp_path):
     """Weights trained with 1 and 2 CPU threads differ in the last bits: they must not share an entry."""
     cfg = tiny_config(device="cpu")
-    before = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
+    with torch_threads(1):
         one = cache_path(cfg, cache_dir=tmp_path)
-        torch.set_num_threads(2)
+    with torch_threads(2):
         two = cache_path(cfg, cache_dir=tmp_path)
-    finally:
-        torch.set_num_threads(before)
     assert one != two
