@@ -234,10 +234,12 @@ def _parameter_grads(dW_T: torch.Tensor, D: int, H: int, scales: torch.Tensor | 
     """(dW_kx, dW_kh, db_k) for k in FUSED_ORDER from dW_T (D+1+H, 4H), with the gate scales of
     _gate_scales divided out (None: no scales). Each parameter's gradient is one contiguous block,
     so that autograd keeps it as the .grad tensor instead of copying it."""
-    per_gate = scales.view(4, H, 1) if scales is not None else dW_T.new_ones(4, H, 1)
-    dW_x = torch.div(dW_T[:D].T.view(4, H, D), per_gate)          # (4, H, D)
-    dW_h = torch.div(dW_T[D + 1:].T.view(4, H, H), per_gate)      # (4, H, H)
-    db = torch.div(dW_T[D].view(4, H), per_gate[..., 0])          # (4, H)
+    def unscaled(block: torch.Tensor) -> torch.Tensor:                # (4, H, k) -> contiguous copy
+        return block.contiguous() if scales is None else torch.div(block, scales.view(4, H, 1))
+
+    dW_x = unscaled(dW_T[:D].T.view(4, H, D))                      # (4, H, D)
+    dW_h = unscaled(dW_T[D + 1:].T.view(4, H, H))                  # (4, H, H)
+    db = unscaled(dW_T[D].view(4, H, 1))[..., 0]                   # (4, H)
     grads = []
     for k in range(4):
         grads += [dW_x[k], dW_h[k], db[k]]
