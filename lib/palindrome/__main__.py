@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shlex
+import sys
 from pathlib import Path
 from typing import Sequence
 
@@ -150,10 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         native.loops(announce=True)  # builds the fast LSTM's C++ loops on first use, with a note on stderr
         history = train(config)
         if args.history is not None:
-            save_sweep([history.to_dict()], args.history)
+            save_sweep([history.to_dict()], args.history, command=_command_line(argv))
         cli.print_summary(history.summary())
         return 0
     return _sweep(args)
+
+
+def _command_line(argv: Sequence[str] | None) -> str:
+    """The command as typed, recorded next to the results it made."""
+    return shlex.join(["python", "-m", "lib.palindrome", *(sys.argv[1:] if argv is None else argv)])
 
 
 def _sweep(args: argparse.Namespace) -> int:

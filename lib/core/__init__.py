@@ -1,0 +1,1 @@
+"""Infrastructure every chapter shares: where files live, and (later) seeds, devices, atomic files."""
