@@ -2,7 +2,7 @@
 
     python -m lib.palindrome train --model lstm --length 20
     python -m lib.palindrome train --model lstm --length 100          # curriculum switched on by itself
-    python -m lib.palindrome sweep --out results
+    python -m lib.palindrome sweep --seeds 0-4 --jobs 2      # writes results/palindrome_runs/*.json
 
 A progress bar goes to stderr; the last stdout line is one JSON object. Bad input is one stderr line
 and exit status 2.
@@ -21,12 +21,13 @@ import torch
 from lib import cli, native
 from lib.device import pick_device
 from lib.palindrome.data import ENCODINGS
-from lib.palindrome.sweep import SWEEP_FILE, run_sweep, save_sweep
+from lib.palindrome.sweep import RECIPES, jobs, run_jobs, save_sweep
 from lib.palindrome.train import MODELS, TrainConfig, train
 from lib.repro import pin_threads
 
 DEFAULTS = TrainConfig()
-SWEEP_LENGTHS = "5,10,15,20,25,30,40,50,60,70,80,90,100"
+SWEEP_LENGTHS = "5,10,15,20,25,30,40,50,70,100"
+SWEEP_STEPS = 2000  # the budget of every run of chapter 02's sweep, LSTM and RNN alike
 
 
 def length_type(text: str) -> int:
@@ -67,6 +68,29 @@ def lengths_type(text: str) -> list[int]:
     return [length_type(part) for part in text.split(",") if part.strip()] or [length_type("")]
 
 
+def seeds_type(text: str) -> list[int]:
+    """argparse type: seeds as a range ``0-4`` or a list ``0,1,2``."""
+    first, dash, last = text.partition("-")
+    if dash and first.strip():
+        low, high = seed_type(first), seed_type(last)
+        if high < low:
+            raise argparse.ArgumentTypeError(f"seed range {text!r} is empty: write low-high")
+        return list(range(low, high + 1))
+    seeds = [seed_type(part) for part in text.split(",") if part.strip()]
+    if not seeds:
+        raise argparse.ArgumentTypeError(f"no seeds in {text!r}: write e.g. 0-4 or 0,1,2")
+    return sorted(set(seeds))
+
+
+def recipes_type(text: str) -> list[str]:
+    """argparse type: comma-separated recipes, e.g. plain,curriculum."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    bad = [n for n in names if n not in RECIPES] or ([] if names else [text])
+    if bad:
+        raise argparse.ArgumentTypeError(f"unknown recipe {bad[0]!r}: use plain and/or curriculum")
+    return names
+
+
 def models_type(text: str) -> list[str]:
     """argparse type: comma-separated model names, e.g. lstm,rnn."""
     names = [part.strip() for part in text.split(",") if part.strip()]
@@ -76,11 +100,12 @@ def models_type(text: str) -> list[str]:
     return names
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, steps: int = DEFAULTS.steps) -> None:
     """The training flags shared by ``train`` and ``sweep``; defaults come from TrainConfig."""
     d, add = DEFAULTS, parser.add_argument
-    add("--steps", type=cli.positive_int, default=d.steps,
-        help=f"most training steps per run; early stop usually ends sooner (default {d.steps})")
+    add("--steps", type=cli.positive_int, default=steps,
+        help=f"most training steps per run, the same for every model; early stop usually ends "
+        f"sooner (default {steps})")
     add("--batch-size", type=cli.positive_int, default=d.batch_size,
         help=f"fresh palindromes per step (default {d.batch_size})")
     add("--lr", type=cli.positive_float, default=d.lr, help=f"RMSprop learning rate (default {d.lr})")
@@ -120,17 +145,22 @@ def build_parser() -> cli.Parser:
                     help=f"palindrome length T (default {DEFAULTS.length}); the curriculum starts above 30")
     tr.add_argument("--history", type=cli.output_path, default=None, help="also write the full history (JSON) here")
     _common(tr)
-    sw = sub.add_parser("sweep", help="many lengths and both models; writes JSON and a PNG",
-                        description="Train each model at each length and save results and a figure.")
+    sw = sub.add_parser("sweep", help="lengths x models x recipes x seeds, one JSON file per run",
+                        description="Train every combination; each run writes OUT/<run>.json and is "
+                        "skipped when that file exists, so a killed sweep resumes.")
     sw.add_argument("--lengths", type=lengths_type, default=lengths_type(SWEEP_LENGTHS),
                     help=f"comma-separated lengths (default {SWEEP_LENGTHS})")
     sw.add_argument("--models", type=models_type, default=list(MODELS),
                     help="comma-separated models (default lstm,rnn)")
-    sw.add_argument("--rnn-steps", type=cli.positive_int, default=None, help="step cap for RNN runs (default: --steps)")
-    sw.add_argument("--out", type=folder_type, default=Path("results"), help="folder for the results (default results)")
-    sw.add_argument("--name", type=name_type, default=SWEEP_FILE.removesuffix(".json"),
-                    help="file stem of the results: NAME.json and NAME.png (default palindrome_sweep)")
-    _common(sw)
+    sw.add_argument("--seeds", type=seeds_type, default=seeds_type("0-4"),
+                    help="seeds, as a range 0-4 or a list 0,1,2 (default 0-4)")
+    sw.add_argument("--recipes", type=recipes_type, default=list(RECIPES),
+                    help="plain and/or curriculum (default both)")
+    sw.add_argument("--jobs", type=cli.positive_int, default=1,
+                    help="runs in parallel processes, one torch thread each (default 1)")
+    sw.add_argument("--out", type=folder_type, default=Path("results/palindrome_runs"),
+                    help="existing folder for the run files (default results/palindrome_runs)")
+    _common(sw, steps=SWEEP_STEPS)
     return parser
 
 
@@ -155,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             save_sweep([history.to_dict()], args.history, command=_command_line(argv))
         cli.print_summary(history.summary())
         return 0
-    return _sweep(args)
+    return _sweep(args, argv)
 
 
 def _command_line(argv: Sequence[str] | None) -> str:
@@ -163,35 +193,13 @@ def _command_line(argv: Sequence[str] | None) -> str:
     return shlex.join(["python", "-m", "lib.palindrome", *(sys.argv[1:] if argv is None else argv)])
 
 
-def _sweep(args: argparse.Namespace) -> int:
+def _sweep(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
     base = config_from(args, model=args.models[0], length=args.lengths[0])
-    steps = {"rnn": args.rnn_steps} if args.rnn_steps else None
-    native.loops(announce=True)
-    path, runs = args.out / f"{args.name}.json", []
-    meta = {"command": "python -m lib.palindrome sweep " + " ".join(_argv_of(args))}
-
-    def save(history):  # after each run, so an interrupted sweep keeps what it finished
-        runs.append(history.to_dict())
-        save_sweep(runs, path, **meta)
-
-    run_sweep(args.lengths, args.models, base, steps, on_run=save)
-    from lib.palindrome.plots import plot_accuracy_vs_length
-    figure = args.out / f"{args.name}.png"
-    plot_accuracy_vs_length(runs, tuple(args.models)).savefig(figure, dpi=120)
-    cli.print_summary({"results": str(path), "figure": str(figure), "runs": len(runs),
-                       "accuracy": {f"{r['model']}@{r['length']}": r["accuracy"] for r in runs}})
+    todo = jobs(args.lengths, args.models, args.seeds, args.recipes)
+    done = run_jobs(todo, base, args.out, _command_line(argv), n_jobs=args.jobs)
+    cli.print_summary({"out": str(args.out), "runs": len(todo), "trained": len(done),
+                       "skipped": len(todo) - len(done)})
     return 0
-
-
-def _argv_of(args: argparse.Namespace) -> list[str]:
-    """The flags that shaped a sweep, recorded next to its results."""
-    flags = [f"--lengths {','.join(map(str, args.lengths))}", f"--models {','.join(args.models)}",
-             f"--steps {args.steps}", f"--out {args.out}", f"--name {args.name}"]
-    if args.rnn_steps:
-        flags.append(f"--rnn-steps {args.rnn_steps}")
-    if args.curriculum is not None:
-        flags.append("--curriculum" if args.curriculum else "--no-curriculum")
-    return flags
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from lib.palindrome.data import DIGITS
-from lib.palindrome.sweep import final_accuracy
+from lib.palindrome.stats import Cell, series
+from lib.palindrome.sweep import RECIPES
 
 CHANCE = 1 / DIGITS
 MODEL_NAMES = {"lstm": "LSTM", "rnn": "vanilla RNN"}
@@ -27,20 +28,6 @@ def plot_curves(runs: list[dict[str, Any]], models: tuple[str, ...] = ("lstm", "
         ax.set(title=f"{MODEL_NAMES[model]}: held-out accuracy while training", xlabel="training step",
                ylabel="held-out accuracy", ylim=(0, 1.03))
         ax.legend(fontsize="small", ncol=2)
-    fig.tight_layout()
-    return fig
-
-
-def plot_accuracy_vs_length(runs: list[dict[str, Any]], models: tuple[str, ...] = ("lstm", "rnn"),
-                            title: str = "Final held-out accuracy against palindrome length") -> Figure:
-    """Final held-out accuracy against T for each model, with the chance level of 10%."""
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for model, marker in zip(models, "os^"):
-        acc = final_accuracy(runs, model)
-        ax.plot(list(acc), list(acc.values()), marker=marker, label=MODEL_NAMES[model])
-    ax.axhline(CHANCE, color="grey", linestyle=":", linewidth=1, label="chance (10%)")
-    ax.set(title=title, xlabel="palindrome length T", ylabel="held-out accuracy", ylim=(0, 1.03))
-    ax.legend()
     fig.tight_layout()
     return fig
 
@@ -76,20 +63,37 @@ def plot_transfer(accuracy: dict[str, dict[int, float]], trained_at: int) -> Fig
     return fig
 
 
-def plot_accuracy_by_recipe(groups: dict[str, list[dict[str, Any]]],
-                            models: tuple[str, ...] = ("lstm", "rnn")) -> Figure:
-    """Final held-out accuracy against T, one line per model and recipe; ``groups`` maps a recipe to its runs."""
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    colours = {"lstm": "tab:blue", "rnn": "tab:red"}
-    for (recipe, runs), style in zip(groups.items(), ("-", "--", ":")):
-        for model, marker in zip(models, "os"):
-            acc = final_accuracy(runs, model)
-            if acc:
-                ax.plot(list(acc), list(acc.values()), linestyle=style, marker=marker, color=colours.get(model),
-                        label=f"{MODEL_NAMES[model]}, {recipe}")
-    ax.axhline(CHANCE, color="grey", linestyle=":", linewidth=1, label="chance (10%)")
-    ax.set(title="Final held-out accuracy against palindrome length", xlabel="palindrome length T",
-           ylabel="held-out accuracy", ylim=(-0.02, 1.03))
-    ax.legend(fontsize="small")
+MODEL_COLOURS = {"lstm": "#0072B2", "rnn": "#D55E00"}  # Okabe-Ito blue and vermillion
+
+
+def plot_seeds(cells: dict[tuple[str, str, int], Cell], recipes: tuple[str, ...] = RECIPES,
+               models: tuple[str, ...] = ("lstm", "rnn")) -> Figure:
+    """Final held-out accuracy against T over seeds: one panel per recipe, the median of each
+    model as a line, the seeds' range as a band, and every seed as a faint dot."""
+    fig, axes = plt.subplots(1, len(recipes), figsize=(5 * len(recipes), 3.8), sharey=True,
+                             squeeze=False)
+    for ax, recipe in zip(axes[0], recipes):
+        for shift, model in zip((-0.03, 0.03), models):
+            cells_ = series(cells, recipe, model)
+            if not cells_:
+                continue
+            t = [c.length for c in cells_]
+            colour = MODEL_COLOURS[model]
+            ax.fill_between(t, [c.low for c in cells_], [c.high for c in cells_], color=colour,
+                            alpha=0.15, linewidth=0)
+            for c in cells_:  # dots nudged sideways per model, so that both stay visible
+                ax.plot([c.length * (1 + shift)] * c.n, c.accuracies, ".", color=colour,
+                        alpha=0.45, markersize=5)
+            n = max(c.n for c in cells_)
+            ax.plot(t, [c.median for c in cells_], "-o" if model == "lstm" else "--s",
+                    color=colour, markersize=4, label=f"{MODEL_NAMES[model]}: median of {n} seeds")
+        ax.axhline(CHANCE, color="grey", linestyle=":", linewidth=1, label="chance (10%)")
+        ax.set_xscale("log")
+        lengths = sorted({c.length for c in cells.values()})
+        ax.set_xticks(lengths, [str(t) for t in lengths], fontsize="small")
+        ax.minorticks_off()
+        ax.set(title=f"{recipe} training", xlabel="palindrome length T", ylim=(-0.02, 1.03))
+    axes[0][0].set_ylabel("final held-out accuracy")
+    axes[0][0].legend(fontsize="small", loc="lower left")
     fig.tight_layout()
     return fig

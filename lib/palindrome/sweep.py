@@ -1,87 +1,131 @@
-"""Sweeps: both models over many lengths, saved as JSON so that chapter 02 can show runs too long to redo.
+"""Sweeps over lengths, models, recipes and seeds: the saved runs behind chapter 02's claims.
 
-``python -m lib.palindrome sweep --out results`` writes ``results/palindrome_sweep.json`` and
-``results/palindrome_sweep.png``; ``load_sweep`` reads the JSON back.
+One run (a recipe, a model, a length and a seed) is the unit of work. ``run_job`` trains it and
+writes its own JSON file, named after it, and does nothing when that file already exists: a killed
+sweep resumes where it stopped, and the runs can be spread over processes (``n_jobs``, through
+joblib) in any order. ``load_runs`` reads a folder of such files back as plain dicts.
+
+    python -m lib.palindrome sweep --seeds 0-4 --out results/palindrome_runs
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
-from lib.palindrome.train import History, TrainConfig, train
+from lib.palindrome.train import TrainConfig, train
 
-SWEEP_FILE = "palindrome_sweep.json"
 FORMAT = 1
-RESULTS = Path(__file__).resolve().parents[2] / "results"  # the repository's committed results (editable install)
+RECIPES = ("plain", "curriculum")  # plain: train at T from the start; curriculum: grow T stage by stage
 
 
-def results_path(name: str = "palindrome_sweep") -> Path:
-    """Path of the committed results ``results/<name>.json``, wherever the caller runs from."""
-    return RESULTS / f"{name}.json"
+@dataclass(frozen=True)
+class Job:
+    """One run of a sweep; ``base`` supplies every other setting."""
+
+    recipe: str  # 'plain' or 'curriculum'
+    model: str  # 'lstm' or 'rnn'
+    length: int  # T
+    seed: int  # seeds the weights, the training stream and the held-out stream
+
+    @property
+    def name(self) -> str:
+        """The run's file stem, e.g. ``curriculum-lstm-T100-s3``."""
+        return f"{self.recipe}-{self.model}-T{self.length:03d}-s{self.seed}"
+
+    def config(self, base: TrainConfig) -> TrainConfig:
+        """``base`` with this run's model, length, seed and recipe."""
+        if self.recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {self.recipe!r}: use plain or curriculum")
+        return dataclasses.replace(base, model=self.model, length=self.length, seed=self.seed,
+                                   curriculum=self.recipe == "curriculum")
 
 
-def run_sweep(lengths: Iterable[int], models: Iterable[str], base: TrainConfig,
-              steps: dict[str, int] | None = None, show_progress: bool | None = None,
-              on_run: Callable[[History], None] | None = None) -> list[History]:
-    """Train every model at every length (``base`` with ``model``, ``length`` and ``steps`` replaced).
-
-    ``steps`` caps the steps per model (e.g. fewer for an RNN that will not learn); ``on_run`` sees
-    each finished run, so a long sweep can save as it goes. ``History.to_dict()`` gives plain data.
-    """
-    runs = []
-    for length in lengths:
-        for model in models:
-            config = dataclasses.replace(base, model=model, length=length,
-                                         steps=(steps or {}).get(model, base.steps))
-            run = train(config, show_progress=show_progress)
-            runs.append(run)
-            if on_run is not None:
-                on_run(run)
-    return runs
+def jobs(lengths: Iterable[int], models: Iterable[str], seeds: Iterable[int],
+         recipes: Iterable[str] = RECIPES) -> list[Job]:
+    """Every combination, longest lengths first (the slowest runs start early when run in parallel)."""
+    return [Job(r, m, t, s) for r in recipes for m in models
+            for t in sorted(set(lengths), reverse=True) for s in seeds]
 
 
-def save_sweep(runs: list[dict[str, Any]], path: str | os.PathLike, **meta: Any) -> Path:
-    """Write the runs (and any metadata, e.g. the command) to ``path`` as JSON, atomically."""
+def save_json(data: dict[str, Any], path: str | os.PathLike) -> Path:
+    """Write ``data`` to ``path`` as JSON, atomically: a crash leaves the old file or the new one."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps({"format": FORMAT, **meta, "runs": runs}, indent=1) + "\n")
+    with open(tmp, "w") as file:
+        file.write(json.dumps(data, indent=1) + "\n")
+        file.flush()
+        os.fsync(file.fileno())
     os.replace(tmp, path)
     return path
 
 
+def save_sweep(runs: list[dict[str, Any]], path: str | os.PathLike, **meta: Any) -> Path:
+    """Write runs (and metadata such as the command that made them) to ``path`` as JSON, atomically."""
+    return save_json({"format": FORMAT, **meta, "runs": runs}, path)
+
+
+def run_job(job: Job, base: TrainConfig, folder: str | os.PathLike, command: str = "",
+            threads: int | None = None) -> Path:
+    """Train ``job`` and write ``folder/<job.name>.json``; skip it if that file exists."""
+    path = Path(folder) / f"{job.name}.json"
+    if path.exists():
+        return path
+    if threads is not None:
+        import torch
+        torch.set_num_threads(threads)
+    history = train(job.config(base), show_progress=False)
+    return save_sweep([history.to_dict()], path, command=command)
+
+
+def run_jobs(todo: list[Job], base: TrainConfig, folder: str | os.PathLike, command: str = "",
+             n_jobs: int = 1, progress: bool | None = None) -> list[Path]:
+    """Run every job not done yet, ``n_jobs`` processes at a time (1: in this process)."""
+    from joblib import Parallel, delayed
+
+    from lib.progress import progress as bar
+
+    pending = [job for job in todo if not (Path(folder) / f"{job.name}.json").exists()]
+    threads = 1 if n_jobs != 1 else None  # parallel runs share the cores: one thread each
+    work = (delayed(run_job)(job, base, folder, command, threads) for job in pending)
+    paths = []
+    with bar(total=len(pending), desc="sweep", disable=None if progress is None else not progress) as b:
+        for path in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(work):
+            paths.append(path)
+            b.update(1)
+    return paths
+
+
 def load_sweep(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """Read the runs of a sweep written by ``save_sweep``; FileNotFoundError if absent, ValueError if foreign."""
+    """The runs of one file written by ``save_sweep`` (FileNotFoundError, ValueError if foreign)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no sweep results at {str(path)!r}: run `python -m lib.palindrome sweep` first")
+        raise FileNotFoundError(f"no sweep results at {str(path)!r}: run "
+                                "`python -m lib.palindrome sweep` first")
     try:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as err:
         raise ValueError(f"{str(path)!r} is not valid JSON ({err}); run the sweep again") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("runs"), list):
+    if not isinstance(data, dict) or data.get("format") != FORMAT \
+            or not isinstance(data.get("runs"), list):
         raise ValueError(f"{str(path)!r} is not a palindrome sweep of format {FORMAT}")
-    return data["runs"]
+    return [{**run, "command": data.get("command", "")} for run in data["runs"]]
 
 
-def final_accuracy(runs: list[dict[str, Any]], model: str) -> dict[int, float]:
-    """Length -> final held-out accuracy of ``model`` (the last run wins if a length repeats)."""
-    return {r["length"]: r["accuracy"] for r in sorted(runs, key=lambda r: r["length"]) if r["model"] == model}
+def recipe_of(run: dict[str, Any]) -> str:
+    """'curriculum' if the run trained through growing lengths, else 'plain'."""
+    return "curriculum" if len(run["stages"]) > 1 or run["config"]["curriculum"] else "plain"
 
 
-def longest_learned(runs: list[dict[str, Any]], model: str, threshold: float = 0.99) -> int | None:
-    """The longest length up to which ``model`` reached ``threshold`` at every length tried (None if none)."""
-    best = None
-    for length, acc in sorted(final_accuracy(runs, model).items()):
-        if acc < threshold:
-            break
-        best = length
-    return best
-
-
-def merge_runs(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """All runs of ``first``, plus those of ``second`` at a (model, length) that ``first`` lacks."""
-    have = {(r["model"], r["length"]) for r in first}
-    return [*first, *(r for r in second if (r["model"], r["length"]) not in have)]
+def load_runs(folder: str | os.PathLike) -> list[dict[str, Any]]:
+    """Every run saved in ``folder`` (one JSON file each), with its ``recipe`` and ``command``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no sweep folder at {str(folder)!r}: run "
+                                "`python -m lib.palindrome sweep` first")
+    runs = [run for path in sorted(folder.glob("*.json")) for run in load_sweep(path)]
+    return [{**run, "recipe": recipe_of(run)} for run in runs]

@@ -19,7 +19,8 @@ from lib.device import pick_device
 from lib.palindrome import curriculum as cur
 from lib.palindrome.data import DIGITS, Batches, check_encoding, check_length, heldout, input_dim
 from lib.progress import progress
-from lib.rnn import RNN
+from lib.lstm_fast import FastLSTM
+from lib.rnn_fast import FastRNN
 
 MODELS = ("lstm", "rnn")
 
@@ -90,24 +91,19 @@ class TrainConfig:
         return cur.stages(self.length, self.start_length, self.growth)
 
 
-def lstm_class() -> type[nn.Module]:
-    """The LSTM used for training: ``lib.lstm_fast.FastLSTM`` when present, else the readable ``lib.lstm.LSTM``."""
-    try:
-        from lib.lstm_fast import FastLSTM
-    except ImportError:
-        from lib.lstm import LSTM
-        return LSTM
-    return FastLSTM
-
-
 def make_model(config: TrainConfig) -> nn.Module:
-    """Build the model of ``config`` with weights drawn from its seed (the global RNG is left untouched)."""
+    """The model of ``config``, weights drawn from its seed (the global RNG is left untouched).
+
+    Training uses the fast twins of chapter 01's readable models: ``FastLSTM`` and ``FastRNN`` have
+    the same parameters and logits, with hand-derived backward passes (tested against the readable
+    ones in float64).
+    """
     dims = (input_dim(config.encoding), config.hidden, DIGITS)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         if config.model == "lstm":
-            return lstm_class()(*dims, forget_bias=float(config.forget_bias))
-        return RNN(*dims)
+            return FastLSTM(*dims, forget_bias=float(config.forget_bias))
+        return FastRNN(*dims)
 
 
 @dataclass(frozen=True)
