@@ -3,6 +3,7 @@
     python -m lib.palindrome train --model lstm --length 20
     python -m lib.palindrome train --model lstm --length 100          # curriculum switched on by itself
     python -m lib.palindrome sweep --seeds 0-4 --jobs 2      # writes results/palindrome_runs/*.json
+    python -m lib.palindrome transfer --seeds 0-4 --length 20
 
 A progress bar goes to stderr; the last stdout line is one JSON object. Bad input is one stderr line
 and exit status 2.
@@ -23,6 +24,7 @@ from lib.device import pick_device
 from lib.palindrome.data import ENCODINGS
 from lib.palindrome.sweep import RECIPES, jobs, run_jobs, save_sweep
 from lib.palindrome.train import MODELS, TrainConfig, train
+from lib.palindrome.transfer import study
 from lib.repro import pin_threads
 
 DEFAULTS = TrainConfig()
@@ -161,6 +163,21 @@ def build_parser() -> cli.Parser:
     sw.add_argument("--out", type=folder_type, default=Path("results/palindrome_runs"),
                     help="existing folder for the run files (default results/palindrome_runs)")
     _common(sw, steps=SWEEP_STEPS)
+    tf = sub.add_parser("transfer", help="train at one length, evaluate at many, over seeds",
+                        description="Train each model plainly at --length for every seed, then "
+                        "measure its held-out accuracy at many other lengths. Resumable.")
+    tf.add_argument("--length", type=length_type, default=DEFAULTS.length,
+                    help=f"length the models are trained at (default {DEFAULTS.length})")
+    tf.add_argument("--models", type=models_type, default=list(MODELS),
+                    help="comma-separated models (default lstm,rnn)")
+    tf.add_argument("--seeds", type=seeds_type, default=seeds_type("0-4"),
+                    help="seeds, as a range 0-4 or a list 0,1,2 (default 0-4)")
+    tf.add_argument("--size", type=cli.positive_int, default=500,
+                    help="held-out palindromes per evaluated length (default 500)")
+    tf.add_argument("--out", type=cli.output_path,
+                    default=Path("results/palindrome_transfer.json"),
+                    help="JSON file of the study (default results/palindrome_transfer.json)")
+    _common(tf, steps=SWEEP_STEPS)
     return parser
 
 
@@ -185,7 +202,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             save_sweep([history.to_dict()], args.history, command=_command_line(argv))
         cli.print_summary(history.summary())
         return 0
+    if args.command == "transfer":
+        return _transfer(args, argv)
     return _sweep(args, argv)
+
+
+def _transfer(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
+    base = config_from(args, model=args.models[0])
+    runs = study(base, args.models, args.seeds, args.length, args.out, _command_line(argv),
+                 size=args.size)
+    cli.print_summary({"out": str(args.out), "runs": len(runs), "trained_at": args.length})
+    return 0
 
 
 def _command_line(argv: Sequence[str] | None) -> str:

@@ -1,0 +1,56 @@
+"""Transfer (chapter 02): does a memory learnt at one length work at other lengths?
+
+Each model is trained plainly at one length, for several seeds, and then evaluated, without further
+training, on held-out palindromes of many lengths. ``study`` saves every seed's curve in one JSON file
+after each run, so an interrupted study resumes with the seeds it has not done yet.
+
+    python -m lib.palindrome transfer --seeds 0-4 --length 20
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from lib.palindrome.sweep import load_sweep, save_sweep
+from lib.palindrome.train import TrainConfig, accuracy_by_length, train
+
+LENGTHS = (*range(10, 31), 35, 40, 50, 60, 80, 100)  # where the trained models are evaluated
+
+
+def transfer_run(base: TrainConfig, model: str, seed: int, trained_at: int,
+                 lengths: Iterable[int] = LENGTHS, size: int = 500) -> dict[str, Any]:
+    """Train ``model`` plainly at ``trained_at`` and measure its accuracy at every length."""
+    config = dataclasses.replace(base, model=model, seed=seed, length=trained_at, curriculum=False)
+    history = train(config, show_progress=False)
+    accuracy = accuracy_by_length(history.model, list(lengths), seed=seed, size=size)
+    return {"model": model, "seed": seed, "length": trained_at, "steps": history.steps,
+            "seconds": round(history.seconds, 2), "trained_accuracy": history.accuracy,
+            "accuracy": {str(t): acc for t, acc in accuracy.items()},
+            "config": dataclasses.asdict(config)}
+
+
+def study(base: TrainConfig, models: Iterable[str], seeds: Iterable[int], trained_at: int,
+          path: str | os.PathLike, command: str = "", size: int = 500) -> list[dict[str, Any]]:
+    """Every model and seed of a transfer study, saved to ``path`` after each run (resumable)."""
+    path = Path(path)
+    runs = load_sweep(path) if path.exists() else []
+    runs = [r for r in runs if r["length"] == trained_at]
+    done = {(r["model"], r["seed"]) for r in runs}
+    for model in models:
+        for seed in seeds:
+            if (model, seed) in done:
+                continue
+            runs.append(transfer_run(base, model, seed, trained_at, size=size))
+            save_sweep([{k: v for k, v in r.items() if k != "command"} for r in runs], path,
+                       command=command)
+    return runs
+
+
+def curves(runs: list[dict[str, Any]], model: str) -> dict[int, list[float]]:
+    """Length -> the accuracies of every seed of ``model`` (seeds in increasing order)."""
+    mine = sorted((r for r in runs if r["model"] == model), key=lambda r: r["seed"])
+    lengths = sorted({int(t) for r in mine for t in r["accuracy"]})
+    return {t: [r["accuracy"][str(t)] for r in mine] for t in lengths}
