@@ -5,14 +5,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The fast LSTM's C++ loops (lib/lstm_loops.cpp), compiled once per machine into torch's extension
-# cache; without a compiler the build step says so and the Python loops are used instead.
-NATIVE := $(VENV)/.native
 # Notebook kernels inherit these: no progress bars in compared outputs, a fixed thread count.
-NB_ENV := DLBOOK_PROGRESS=0 DLBOOK_THREADS=2 PYTHONHASHSEED=0
+NB_ENV := TQDM_DISABLE=1 DLBOOK_PROGRESS=0 DLBOOK_THREADS=2 PYTHONHASHSEED=0
+# The second nbval pass runs the notebooks as another machine would: the portable ATen code path
+# instead of this CPU's vector instructions, one thread instead of two, and an empty cache, so
+# every model is trained afresh. The stored outputs must pass both.
+PORTABLE_ENV := ATEN_CPU_CAPABILITY=default DLBOOK_THREADS=1
+NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
+    --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: all venv data book test unit nbval browser lab notebooks sync bench clean
+.PHONY: all venv data book test unit nbval nbval-portable browser lab notebooks sync bench clean
 
 all: test
 
@@ -22,11 +25,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-$(NATIVE): $(STAMP) lib/lstm_loops.cpp lib/native.py
-	$(BIN)/python -m lib.native
-	@touch $@
-
-venv: $(STAMP) $(NATIVE)
+venv: $(STAMP)
 
 data: $(STAMP)
 	$(BIN)/python -m lib.mnist prepare --if-missing
@@ -35,17 +34,20 @@ book: $(STAMP) data
 	$(BIN)/jupyter-book build --all --warningiserror --nitpick --keep-going book
 	@echo "Open _build/html/index.html"
 
-unit: $(STAMP) $(NATIVE) data
+unit: $(STAMP) data
 	$(NB_ENV) $(BIN)/python -m pytest tests -m "not browser"
 
-nbval: $(STAMP) $(NATIVE) data
-	$(NB_ENV) $(BIN)/python -m pytest --nbval --nbval-current-env \
-	    --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks
+nbval: $(STAMP) data
+	$(NB_ENV) $(NBVAL)
 
-browser: $(STAMP) $(NATIVE) data
+nbval-portable: $(STAMP) data
+	cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && \
+	    $(NB_ENV) $(PORTABLE_ENV) DLBOOK_CACHE="$$cache" $(NBVAL)
+
+browser: $(STAMP) data
 	$(NB_ENV) $(BIN)/python -m pytest tests -m browser
 
-test: unit nbval browser
+test: unit nbval nbval-portable browser
 
 # JupyterLab refuses to start as root (containers, CI) without --allow-root. It serves the
 # repository root so that it finds jupytext.toml, and opens on the notebooks folder.
@@ -54,7 +56,7 @@ lab: $(STAMP) data
 	$(BIN)/jupyter lab $(LAB_FLAGS) --LabApp.default_url=/lab/tree/notebooks
 
 # Re-execute every notebook and store its outputs (after editing a .py twin).
-notebooks: $(STAMP) $(NATIVE) data
+notebooks: $(STAMP) data
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py
 	for nb in $(NOTEBOOKS); do \
 	    $(NB_ENV) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
@@ -65,7 +67,7 @@ notebooks: $(STAMP) $(NATIVE) data
 sync: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py
 
-bench: $(STAMP) $(NATIVE)
+bench: $(STAMP)
 	$(BIN)/python benchmarks/lstm_step.py
 
 clean:

@@ -9,11 +9,11 @@ both sides of a ratio alike. No thresholds: it prints figures.
     python benchmarks/lstm_step.py            # default shapes, then T = 100 and hidden 256
     python benchmarks/lstm_step.py --quick    # fewer rounds, for a smoke run
 
-Sides: "fast" is FastLSTM as training uses it (its C++ loops when this machine can build them,
-see lib.native), "fast_python" is FastLSTM with its Python loops, "readable" is chapter 01's LSTM,
+Sides: "fast" is FastLSTM as training uses it, "fast_no_pool" is FastLSTM allocating fresh buffers
+at every step instead of reusing them (what its buffer pool buys), "readable" is chapter 01's LSTM,
 "torch" is torch.nn.LSTM + nn.Linear. The last stdout line is a JSON object: "fast_over_torch" and
-"readable_over_torch" at the main shapes, which loops "fast" ran, and per configuration ("main",
-"T100", "H256") the ratios and milliseconds per step.
+"readable_over_torch" at the main shapes, and per configuration ("main", "T100", "H256") the ratios
+and milliseconds per step.
 """
 from __future__ import annotations
 
@@ -27,14 +27,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lib import native
 from lib.cli import Parser, positive_int, print_summary, run
 from lib.lstm import LSTM
-from lib.lstm_fast import FastLSTM
+from lib.lstm_fast import FastLSTM, _BufferPool
 from lib.progress import progress
 from lib.repro import pin_threads
 
-SIDES = ("fast", "fast_python", "readable", "torch")  # "torch" is the reference every ratio divides by
+SIDES = ("fast", "fast_no_pool", "readable", "torch")  # "torch" is the reference every ratio divides by
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,10 +61,20 @@ class TorchLSTM(nn.Module):
         return self.head(out[:, -1])    # (B, O)
 
 
+class _NoReuse(_BufferPool):
+    """A pool that never hands buffers on: every pass allocates its own."""
+
+    def lease(self, *args):
+        self.spare = None
+        return super().lease(*args)
+
+
 def build(side: str, shapes: Shapes) -> nn.Module:
     dims = (shapes.classes, shapes.hidden, shapes.classes)
-    if side == "fast_python":
-        return FastLSTM(*dims, loops="python")
+    if side == "fast_no_pool":
+        model = FastLSTM(*dims)
+        model._buffer_pool = _NoReuse()
+        return model
     return {"fast": FastLSTM, "readable": LSTM, "torch": TorchLSTM}[side](*dims)
 
 
@@ -134,7 +143,6 @@ def parse(argv: Sequence[str] | None):
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     threads = pin_threads()  # 2, or DLBOOK_THREADS
-    native.loops(announce=True)  # build the C++ loops before any timing
     rounds, reps, warmup = (3, 2, 2) if args.quick else (args.rounds, 5, 10)
     main_shapes = Shapes(args.batch, args.length, args.hidden)
     configs = {"main": main_shapes,
@@ -147,22 +155,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             results[name] = measure(shapes, rounds, reps, warmup, bar)
     load_after = os.getloadavg()[0]
     print(f"one training step (forward, BPTT, RMSprop), float32, {threads} threads, torch {torch.__version__}, "
-          f"{rounds} rounds; load average {load_before:.1f} before, {load_after:.1f} after; "
-          f"fast = FastLSTM with its {native.status()} loops")
+          f"{rounds} rounds; load average {load_before:.1f} before, {load_after:.1f} after")
     print(f"{'config':7} {'shapes':20} " + " ".join(f"{s + ' ms':>16}" for s in SIDES)
-          + f" {'fast/torch':>10} {'fast_python/torch':>17} {'readable/torch':>14}")
+          + f" {'fast/torch':>10} {'no_pool/fast':>12} {'readable/torch':>14}")
     summary = {}
     for name, res in results.items():
         ms, ratio = res["ms"], res["ratio"]
         summary[name] = {"shapes": configs[name].label, "fast_over_torch": round(ratio["fast"], 3),
-                         "fast_python_over_torch": round(ratio["fast_python"], 3),
+                         "no_pool_over_fast": round(ratio["fast_no_pool"] / ratio["fast"], 3),
                          "readable_over_torch": round(ratio["readable"], 3),
                          "ms": {side: round(v, 2) for side, v in ms.items()}}
         print(f"{name:7} {configs[name].label:20} " + " ".join(f"{ms[s]:16.2f}" for s in SIDES)
-              + f" {ratio['fast']:10.2f} {ratio['fast_python']:17.2f} {ratio['readable']:14.2f}")
+              + f" {ratio['fast']:10.2f} {ratio['fast_no_pool'] / ratio['fast']:12.2f} {ratio['readable']:14.2f}")
     print_summary({"benchmark": "lstm_step", "fast_over_torch": summary["main"]["fast_over_torch"],
                    "readable_over_torch": summary["main"]["readable_over_torch"], "configs": summary,
-                   "fast_loops": native.status(),
                    "threads": threads, "rounds": rounds, "torch": torch.__version__,
                    "load_average": [round(load_before, 2), round(load_after, 2)]})
     return 0

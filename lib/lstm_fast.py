@@ -26,11 +26,6 @@ chapter 01 (see ``lib.lstm``); what changes is how the work is scheduled:
    are divided out once at the end (four calls per step).
 7. ``[x_t | 1] W_x^T`` is computed for all steps before the loop: a row lookup for one-hot inputs
    (the book's), one matrix product otherwise. Each step's matmul is then only ``h_{t-1} W_h^T``.
-8. The same two loops also exist in C++ (``lib/lstm_loops.cpp``, built on first use by
-   ``lib.native``), written straight from chapter 01's equations: each step's pointwise work is
-   one pass over the batch rows on every thread, with no Python between steps. FastLSTM uses them
-   when they build (``loops="auto"``) and falls back to the Python loops otherwise; both are
-   checked against ``lib.lstm.LSTM``. Points 4 to 6 describe the Python loops.
 """
 from __future__ import annotations
 
@@ -38,14 +33,9 @@ import weakref
 
 import torch
 
-from lib import native
 from lib.lstm import LSTM
 
-FUSED_ORDER = ("o", "i", "f", "g")
-# Which time loops FastLSTM runs: "native" = the C++ loops of lib/lstm_loops.cpp (built by
-# lib.native; an error if they cannot be built), "python" = the loops below, "auto" = native
-# when it builds and the input is float32/float64 on the CPU, else python. Same results either way.
-LOOPS = ("auto", "native", "python")  # the sigmoid gates o, i, f, then the tanh gate g
+FUSED_ORDER = ("o", "i", "f", "g")  # the sigmoid gates o, i, f, then the tanh gate g
 _GATE_PARAMETER_NAMES = tuple(name for k in FUSED_ORDER for name in (f"W_{k}x", f"W_{k}h", f"b_{k}"))
 
 
@@ -230,12 +220,12 @@ def _input_projections(x: torch.Tensor, W: torch.Tensor, Z: torch.Tensor, acts: 
         torch.mm(Z[:T, :, :D + 1].reshape(T * B, D + 1), W[:, :D + 1].T, out=acts.view(T * B, H4))
 
 
-def _parameter_grads(dW_T: torch.Tensor, D: int, H: int, scales: torch.Tensor | None) -> list[torch.Tensor]:
+def _parameter_grads(dW_T: torch.Tensor, D: int, H: int, scales: torch.Tensor) -> list[torch.Tensor]:
     """(dW_kx, dW_kh, db_k) for k in FUSED_ORDER from dW_T (D+1+H, 4H), with the gate scales of
-    _gate_scales divided out (None: no scales). Each parameter's gradient is one contiguous block,
-    so that autograd keeps it as the .grad tensor instead of copying it."""
+    _gate_scales divided out. Each parameter's gradient is one contiguous block, so that autograd
+    keeps it as the .grad tensor instead of copying it."""
     def unscaled(block: torch.Tensor) -> torch.Tensor:                # (4, H, k) -> contiguous copy
-        return block.contiguous() if scales is None else torch.div(block, scales.view(4, H, 1))
+        return torch.div(block, scales.view(4, H, 1))
 
     dW_x = unscaled(dW_T[:D].T.view(4, H, D))                      # (4, H, D)
     dW_h = unscaled(dW_T[D + 1:].T.view(4, H, H))                  # (4, H, H)
@@ -247,33 +237,23 @@ def _parameter_grads(dW_T: torch.Tensor, D: int, H: int, scales: torch.Tensor | 
 
 
 class _FusedLSTMFunction(torch.autograd.Function):
-    """h_T (B, H) of the LSTM from x (B, T, D) and the gate parameters in FUSED_ORDER.
-
-    ``ops`` is ``torch.ops.dlbook_lstm`` (the C++ loops of lib/lstm_loops.cpp, see lib.native) or
-    None for the Python loops above. The two keep different quantities in the buffers (C: c
-    against -2c; S: tanh(c) against σ(-2c); acts: g against σ(2 z_g)), so backward follows forward's path.
-    """
+    """h_T (B, H) of the LSTM from x (B, T, D) and the gate parameters in FUSED_ORDER."""
 
     @staticmethod
-    def forward(ctx, x, pool, ops, *params):
+    def forward(ctx, x, pool, *params):
         B, T, D = x.shape
         H = params[0].shape[0]
         W = _fuse(params)                                         # (4H, D+1+H)
         ctx.lease = pool.lease(x, T, B, D, H)
-        ctx.ops = ops
         buf = ctx.lease.buffers
         Z = buf.Z
         Z[:T, :, :D].copy_(x.transpose(0, 1))                     # (T, B, D) time-major inputs
         with torch.inference_mode():                              # lighter dispatch; versions still bump
-            if ops is None:
-                W[3 * H:].mul_(2.0)                               # g rows doubled: tanh z = 2σ(2z) - 1
+            W[3 * H:].mul_(2.0)                                   # g rows doubled: tanh z = 2σ(2z) - 1
             _input_projections(x, W, Z, buf.acts)                 # (T, B, 4H) before the loop
-            if ops is not None:
-                ops.forward_loop(buf.acts, W[:, D + 1:].T, Z, buf.C, buf.S, D + 1)
-            else:
-                if buf.forward_steps is None:
-                    buf.forward_steps = _forward_steps(Z, buf.acts, buf.C, buf.S)
-                _forward_loop(buf.forward_steps, W[:, D + 1:].T)
+            if buf.forward_steps is None:
+                buf.forward_steps = _forward_steps(Z, buf.acts, buf.C, buf.S)
+            _forward_loop(buf.forward_steps, W[:, D + 1:].T)
         ctx.save_for_backward(W, Z, buf.acts, buf.C, buf.S)
         return Z[T, :, D + 1:].clone()                            # (B, H)
 
@@ -286,27 +266,21 @@ class _FusedLSTMFunction(torch.autograd.Function):
         D = W.shape[1] - 1 - H
         buf = ctx.lease.buffers or _Buffers(acts, T, B, D, H)     # a second backward gets fresh scratch
         with torch.inference_mode():
-            if ctx.ops is not None:
-                scales, W_x = None, W[:, :D]                      # (4H, D)
-                d = buf.d
-                ctx.ops.backward_loop(dh_T.contiguous().clone(), dh_T.new_zeros(B, H), acts, C, S,
-                                      W[:, D + 1:].contiguous(), d)  # d (T, B, 4H)
-            else:
-                if buf.scales is None:
-                    buf.scales = _gate_scales(W, H), _gate_scales(W, H, g=0.5)
-                scales, W_scales = buf.scales                     # (4H, 1) for d, and for W's rows
-                W_x = W[:, :D] / W_scales                         # (4H, D)
-                if buf.backward_steps is None:
-                    buf.backward_steps = _backward_steps(acts, buf.d, buf.k_c)
-                d = _backward_loop(dh_T.contiguous(), acts, C, S, W[:, D + 1:] / W_scales, buf.d,
-                                   buf.k_c, buf.backward_steps)   # (T, B, 4H) scaled
+            if buf.scales is None:
+                buf.scales = _gate_scales(W, H), _gate_scales(W, H, g=0.5)
+            scales, W_scales = buf.scales                         # (4H, 1) for d, and for W's rows
+            W_x = W[:, :D] / W_scales                             # (4H, D)
+            if buf.backward_steps is None:
+                buf.backward_steps = _backward_steps(acts, buf.d, buf.k_c)
+            d = _backward_loop(dh_T.contiguous(), acts, C, S, W[:, D + 1:] / W_scales, buf.d,
+                               buf.k_c, buf.backward_steps)       # (T, B, 4H) scaled
         d_flat = d.view(T * B, H4)                                # (T·B, 4H)
         dW_T = Z[:T].reshape(T * B, -1).T @ d_flat                # (D+1+H, 4H) all weights, all steps
         dx = None
         if ctx.needs_input_grad[0]:
             dx = (d_flat @ W_x).view(T, B, D).transpose(0, 1)     # (B, T, D)
         ctx.lease.release()
-        return (dx, None, None, *_parameter_grads(dW_T, D, H, scales))
+        return (dx, None, *_parameter_grads(dW_T, D, H, scales))
 
 
 class FastLSTM(LSTM):
@@ -316,31 +290,9 @@ class FastLSTM(LSTM):
     unchanged (they stay the readable reference).
     """
 
-    def __init__(self, input_dim: int, hidden_dim: int, output_dim: int, forget_bias: float = 1.0,
-                 loops: str = "auto"):
+    def __init__(self, input_dim: int, hidden_dim: int, output_dim: int, forget_bias: float = 1.0):
         super().__init__(input_dim, hidden_dim, output_dim, forget_bias)
-        if loops not in LOOPS:
-            raise ValueError(f"loops must be one of {', '.join(LOOPS)}, got {loops!r}")
-        self.loops = loops                 # which time loops run: see LOOPS
         self._buffer_pool = _BufferPool()  # not state: scratch memory reused from step to step
-        if loops == "native":
-            self._native_ops(torch.empty(0))  # fail now, not at the first step
-
-    def _native_ops(self, x: torch.Tensor):
-        """torch.ops.dlbook_lstm when the C++ loops apply to x, else None (the Python loops)."""
-        if self.loops == "python":
-            return None
-        fits = x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)  # what the C++ handles
-        if self.loops == "auto":
-            return native.loops() if fits else None
-        ops = native.loops()
-        if ops is None:
-            raise RuntimeError(f"FastLSTM(loops='native'): the C++ loops are unavailable ({native.status()}); "
-                               "install a C++ compiler (g++ or clang) or use loops='auto'")
-        if not fits:
-            raise ValueError(f"FastLSTM(loops='native') runs float32 or float64 on the CPU, got {x.dtype} on "
-                             f"{x.device}: use loops='auto' (it falls back to the Python loops)")
-        return ops
 
     def gate_parameters(self) -> tuple[torch.Tensor, ...]:
         """(W_kx, W_kh, b_k) for k in FUSED_ORDER, flattened."""
@@ -354,6 +306,5 @@ class FastLSTM(LSTM):
         if x.dtype != self.W_gx.dtype or x.device != self.W_gx.device:
             raise ValueError(f"x is {x.dtype} on {x.device} but the model is {self.W_gx.dtype} on "
                              f"{self.W_gx.device}: move one of them with .to(...)")
-        ops = self._native_ops(x)
-        h_T = _FusedLSTMFunction.apply(x, self._buffer_pool, ops, *self.gate_parameters())  # (B, H)
+        h_T = _FusedLSTMFunction.apply(x, self._buffer_pool, *self.gate_parameters())  # (B, H)
         return torch.addmm(self.b_p, h_T, self.W_ph.T)             # (B, O)

@@ -1,9 +1,7 @@
 """lib.lstm_fast.FastLSTM against the readable lib.lstm.LSTM and torch.nn.LSTM, in float64.
 
 FastLSTM must be a drop-in for LSTM: the same state dict, the same logits and the same gradients
-for every parameter. Every test runs twice: with the C++ loops (lib/lstm_loops.cpp, skipped with
-the reason when this machine cannot build them) and with the Python loops. Speed is measured in
-benchmarks/lstm_step.py, never here.
+for every parameter. Speed is measured in benchmarks/lstm_step.py, never here.
 """
 from __future__ import annotations
 
@@ -11,7 +9,6 @@ import pytest
 import torch
 from torch import nn
 
-from lib import native
 from lib.lstm import LSTM
 from lib.lstm_fast import FastLSTM
 
@@ -20,27 +17,13 @@ DTYPE = torch.float64
 SHAPES = [(1, 1, 1, 7), (1, 5, 10, 7), (4, 1, 10, 7), (3, 7, 1, 7), (5, 8, 10, 7), (2, 13, 10, 16)]
 
 
-LOOPS = "python"  # set by the autouse fixture below for each test
-
-
-@pytest.fixture(autouse=True, params=["native", "python"])
-def loops(request):
-    """Run the test with FastLSTM's C++ loops, then with its Python loops."""
-    global LOOPS
-    if request.param == "native" and native.loops() is None:
-        pytest.skip(f"the C++ loops cannot be built here: {native.status()}")
-    LOOPS = request.param
-    yield request.param
-    LOOPS = "python"
-
-
 def _pair(input_dim: int, hidden: int, output_dim: int = 10, seed: int = 0) -> tuple[LSTM, FastLSTM]:
     torch.manual_seed(seed)
     readable = LSTM(input_dim, hidden, output_dim).to(DTYPE)
     with torch.no_grad():  # random biases, so that a wrong gate order cannot hide behind b_f = 1
         for p in readable.parameters():
             p.uniform_(-0.8, 0.8)
-    fast = FastLSTM(input_dim, hidden, output_dim, loops=LOOPS).to(DTYPE)
+    fast = FastLSTM(input_dim, hidden, output_dim).to(DTYPE)
     fast.load_state_dict(readable.state_dict())
     return readable, fast
 
@@ -82,7 +65,6 @@ def test_fast_matches_torch_lstm_through_from_torch(batch, T, input_dim, hidden)
     head = nn.Linear(hidden, 10).to(DTYPE)
     fast = FastLSTM.from_torch(lstm, head)
     assert type(fast) is FastLSTM
-    fast.loops = LOOPS
     x, y = _inputs(batch, T, input_dim)
     logits_f, grads_f = _loss_and_grads(fast, x, y)
     out, _ = lstm(x)                                                               # (B, T, H)
@@ -258,8 +240,3 @@ def test_float32_gradients_at_training_shapes_match_float64_reference():
     for name in grads_r:
         scale = grads_r[name].abs().max().item()
         torch.testing.assert_close(grads_f[name], grads_r[name].float(), rtol=1e-3, atol=1e-4 * scale, msg=name)
-
-
-def test_unknown_loops_name_raises():
-    with pytest.raises(ValueError, match="loops must be one of auto, native, python"):
-        FastLSTM(10, 7, 10, loops="cuda")

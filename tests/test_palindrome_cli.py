@@ -24,16 +24,22 @@ def test_train_prints_a_json_summary_last():
     assert summary["accuracy"] >= 0.99 and summary["steps"] <= 300
 
 
-def test_sweep_writes_results_and_figure(tmp_path):
-    proc = run_cli("sweep", "--lengths", "3,4", "--models", "lstm,rnn", "--steps", "10", "--hidden", "8",
-                   "--eval-size", "50", "--eval-every", "5", "--out", str(tmp_path))
+def test_sweep_writes_one_file_per_run_and_resumes(tmp_path):
+    args = ["sweep", "--lengths", "3,4", "--models", "lstm,rnn", "--seeds", "0", "--recipes", "plain",
+            "--steps", "10", "--hidden", "8", "--eval-size", "50", "--eval-every", "5",
+            "--out", str(tmp_path)]
+    proc = run_cli(*args)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert summary["runs"] == 4
-    runs = json.loads((tmp_path / "palindrome_sweep.json").read_text())["runs"]
-    assert sorted((r["model"], r["length"]) for r in runs) == [("lstm", 3), ("lstm", 4), ("rnn", 3), ("rnn", 4)]
-    assert all(r["records"] for r in runs)
-    assert (tmp_path / "palindrome_sweep.png").stat().st_size > 1000
+    assert (summary["runs"], summary["trained"]) == (4, 4)
+    names = sorted(p.name for p in tmp_path.glob("*.json"))
+    assert names == ["plain-lstm-T003-s0.json", "plain-lstm-T004-s0.json",
+                     "plain-rnn-T003-s0.json", "plain-rnn-T004-s0.json"]
+    data = json.loads((tmp_path / names[0]).read_text())
+    assert data["command"].startswith("python -m lib.palindrome sweep --lengths 3,4")
+    (tmp_path / names[0]).unlink()  # as if the sweep had been killed before this run
+    again = json.loads(run_cli(*args).stdout.strip().splitlines()[-1])
+    assert (again["trained"], again["skipped"]) == (1, 3)
 
 
 @pytest.mark.parametrize("args, word", [
@@ -46,6 +52,8 @@ def test_sweep_writes_results_and_figure(tmp_path):
     (["train", "--encoding", "binary"], "encoding"),
     (["sweep", "--models", "lstm,gru"], "model"),
     (["sweep", "--out", "/no/such/folder"], "folder"),
+    (["sweep", "--seeds", "4-1"], "seed"),
+    (["sweep", "--recipes", "plain,fancy"], "recipe"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, word):
     proc = run_cli(*args)

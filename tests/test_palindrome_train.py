@@ -1,15 +1,13 @@
 """Palindrome training: config validation, the model factory, the curriculum and a smoke run."""
 import dataclasses
-import sys
 
 import pytest
 import torch
 
-from lib.lstm import LSTM
+from lib.lstm_fast import FastLSTM
 from lib.palindrome import curriculum
-from lib.palindrome.sweep import final_accuracy, load_sweep, longest_learned, save_sweep
-from lib.palindrome.train import TrainConfig, evaluate, lstm_class, make_model, train
-from lib.rnn import RNN
+from lib.palindrome.train import TrainConfig, evaluate, make_model, train
+from lib.rnn_fast import FastRNN
 
 
 @pytest.mark.parametrize("field, value", [
@@ -49,20 +47,14 @@ def test_curriculum_stages_grow_to_the_target():
 
 def test_factory_builds_the_asked_model_reproducibly():
     lstm = make_model(TrainConfig(model="lstm", hidden=16))
-    assert isinstance(lstm, lstm_class())
-    assert isinstance(make_model(TrainConfig(model="rnn", hidden=16, encoding="scalar")), RNN)
+    assert isinstance(lstm, FastLSTM)
+    assert isinstance(make_model(TrainConfig(model="rnn", hidden=16, encoding="scalar")), FastRNN)
     again = make_model(TrainConfig(model="lstm", hidden=16))
     other = make_model(TrainConfig(model="lstm", hidden=16, seed=1))
     assert torch.equal(lstm.W_gh, again.W_gh) and not torch.equal(lstm.W_gh, other.W_gh)
     torch.testing.assert_close(lstm.b_f, torch.full((16,), 1.0))
     x = torch.zeros(3, 7, 10)
     assert lstm(x).shape == (3, 10)
-
-
-def test_factory_falls_back_to_the_readable_lstm(monkeypatch):
-    monkeypatch.setitem(sys.modules, "lib.lstm_fast", None)  # makes `import lib.lstm_fast` fail
-    assert lstm_class() is LSTM
-    assert type(make_model(TrainConfig(hidden=8))) is LSTM
 
 
 def test_make_model_leaves_global_rng_alone():
@@ -109,17 +101,3 @@ def test_same_seed_same_history():
     assert [(r.loss, r.accuracy) for r in a.records] == [(r.loss, r.accuracy) for r in b.records]
     c = train(dataclasses.replace(config, seed=1), show_progress=False)
     assert [r.loss for r in a.records] != [r.loss for r in c.records]
-
-
-def test_sweep_results_round_trip(tmp_path):
-    runs = [{"model": "lstm", "length": 5, "accuracy": 1.0}, {"model": "lstm", "length": 10, "accuracy": 0.5},
-            {"model": "rnn", "length": 5, "accuracy": 0.2}]
-    path = save_sweep(runs, tmp_path / "s.json", command="test")
-    assert load_sweep(path) == runs
-    assert final_accuracy(runs, "lstm") == {5: 1.0, 10: 0.5}
-    assert longest_learned(runs, "lstm") == 5 and longest_learned(runs, "rnn") is None
-    (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(ValueError):
-        load_sweep(tmp_path / "bad.json")
-    with pytest.raises(FileNotFoundError):
-        load_sweep(tmp_path / "missing.json")

@@ -19,7 +19,7 @@ from typing import Sequence
 
 import torch
 
-from lib import cli, native
+from lib import cli
 from lib.device import pick_device
 from lib.palindrome.data import ENCODINGS
 from lib.palindrome.sweep import RECIPES, jobs, run_jobs, save_sweep
@@ -196,7 +196,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     if args.command == "train":
         config = config_from(args)
-        native.loops(announce=True)  # builds the fast LSTM's C++ loops on first use, with a note on stderr
         history = train(config)
         if args.history is not None:
             save_sweep([history.to_dict()], args.history, command=_command_line(argv))
