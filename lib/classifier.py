@@ -4,8 +4,9 @@ Input convention: images in [-1, 1] (the GAN's Tanh range, and ``lib.mnist.mnist
 (N, 1, 28, 28) or flattened (N, 784). ``forward`` gives logits (N, 10); ``features`` gives the
 penultimate activations (N, 128) that the FID compares; ``predict`` gives labels (N,).
 
-``get_classifier()`` trains it on the prepared train split, or loads it from ``cache/`` when a
-checkpoint for the same config and the same data (by SOURCE.json's digest) is already there.
+``get_classifier()`` trains it on the prepared train split, or loads it from the cache folder when a
+checkpoint for the same config and the same data (by SOURCE.json's digest) is already there. The
+folders default to ``lib.core.paths.data_dir()`` and ``cache_dir()`` (``DLBOOK_DATA``, ``DLBOOK_CACHE``).
 ``python -m lib.classifier train`` does the same from the shell and prints the test accuracy.
 
 Measured on the npm split (8,500 train / 1,500 test digits): the default config reaches 98.9-99.0%
@@ -26,6 +27,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from lib.checkpoint import load_checked, save_atomic
+from lib.core.paths import cache_dir as default_cache_dir
+from lib.core.paths import data_dir
 from lib.device import pick_device
 from lib.mnist import mnist_tensors, source_info
 from lib.progress import progress
@@ -125,9 +128,11 @@ def accuracy(model: MnistClassifier, images: torch.Tensor, labels: torch.Tensor)
     return correct
 
 
-def train_classifier(config: ClassifierConfig = ClassifierConfig(), root: str | os.PathLike = "data",
+def train_classifier(config: ClassifierConfig = ClassifierConfig(), root: str | os.PathLike | None = None,
                      device: str = "auto") -> tuple[MnistClassifier, float]:
-    """Train on the train split of ``root``; return the model in eval mode and its test-split accuracy."""
+    """Train on the train split of ``root`` (default ``data_dir()``); return the model in eval mode and
+    its test-split accuracy."""
+    root = data_dir() if root is None else root
     generator = torch.Generator().manual_seed(config.seed)
     dev = pick_device(device)
     with torch.random.fork_rng(devices=[]):  # seed the initial weights without touching the caller's RNG
@@ -155,18 +160,20 @@ def train_classifier(config: ClassifierConfig = ClassifierConfig(), root: str | 
 
 # ---------------------------------------------------------------------------------- the cache
 
-def cache_key(config: ClassifierConfig, root: str | os.PathLike = "data", device: str = "auto") -> str:
+def cache_key(config: ClassifierConfig, root: str | os.PathLike | None = None, device: str = "auto") -> str:
     """Hash of the config, the prepared data's digest and the numeric context of training on
     ``device`` (``lib.repro.numeric_context``): a new key whenever any of them changes."""
-    info = source_info(root)
+    info = source_info(data_dir() if root is None else root)
     blob = json.dumps({"config": dataclasses.asdict(config), "data": info.get("sha256"), "format": FORMAT,
                        "context": numeric_context(pick_device(device))}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def cache_path(config: ClassifierConfig = ClassifierConfig(), root: str | os.PathLike = "data",
-               cache_dir: str | os.PathLike = "cache", device: str = "auto") -> Path:
-    """Where ``get_classifier`` keeps the checkpoint for this config, data and device."""
+def cache_path(config: ClassifierConfig = ClassifierConfig(), root: str | os.PathLike | None = None,
+               cache_dir: str | os.PathLike | None = None, device: str = "auto") -> Path:
+    """Where ``get_classifier`` keeps the checkpoint for this config, data and device (None: the
+    book's folders)."""
+    cache_dir = default_cache_dir() if cache_dir is None else cache_dir
     return Path(cache_dir) / f"mnist_classifier-{cache_key(config, root, device)}.pt"
 
 
@@ -178,13 +185,15 @@ def _from_checkpoint(checkpoint: dict) -> MnistClassifier:
     return model
 
 
-def get_classifier(root: str | os.PathLike = "data", cache_dir: str | os.PathLike = "cache",
+def get_classifier(root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None,
                    device: str = "auto", config: ClassifierConfig = ClassifierConfig()) -> MnistClassifier:
     """The trained classifier, from the cache when possible; trains and caches it otherwise.
 
-    The returned model is in eval mode with gradients off, on ``device``, and carries
-    ``test_accuracy`` (its accuracy on the test split of ``root``, measured after training).
+    ``root`` and ``cache_dir`` default to ``lib.core.paths.data_dir()`` and ``cache_dir()``. The
+    returned model is in eval mode with gradients off, on ``device``, and carries ``test_accuracy``
+    (its accuracy on the test split of ``root``, measured after training).
     """
+    root = data_dir() if root is None else root
     path = cache_path(config, root, cache_dir, device)
     if path.is_file():
         checkpoint = load_checked(path, KIND)
@@ -211,8 +220,10 @@ def _parser():
                                 "its test accuracy", description="Train the MNIST classifier on ROOT's train "
                                 "split, or load it from CACHE, and print its test accuracy as JSON.")
     train.error = parser.error  # type: ignore[method-assign]  # one-line errors in subcommands too
-    train.add_argument("--root", default="data", help="folder holding the prepared MNIST/ (default: data)")
-    train.add_argument("--cache", default="cache", help="folder of cached checkpoints (default: cache)")
+    train.add_argument("--root", default=None,
+                       help="folder holding the prepared MNIST/ (default: $DLBOOK_DATA, else <repo>/data)")
+    train.add_argument("--cache", default=None,
+                       help="folder of cached checkpoints (default: $DLBOOK_CACHE, else <repo>/cache)")
     train.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
     train.add_argument("--epochs", type=positive_int, default=ClassifierConfig.epochs,
                        help=f"passes over the train split (default: {ClassifierConfig.epochs})")
@@ -228,12 +239,13 @@ def main(argv=None) -> int:
     device = pick_device(args.device)  # an unknown device fails before any training
     pin_threads()
     config = dataclasses.replace(ClassifierConfig(), epochs=args.epochs, seed=args.seed)
-    path = cache_path(config, args.root, args.cache, args.device)
+    root = data_dir() if args.root is None else args.root
+    path = cache_path(config, root, args.cache, args.device)
     cached = path.is_file()
-    model = get_classifier(args.root, args.cache, args.device, config)
+    model = get_classifier(root, args.cache, args.device, config)
     print_summary({"command": "train", "test_accuracy": round(model.test_accuracy, 4), "cached": cached,
                    "checkpoint": str(path), "device": str(device), "config": dataclasses.asdict(config),
-                   "data": {k: source_info(args.root)[k] for k in ("source", "counts")}})
+                   "data": {k: source_info(root)[k] for k in ("source", "counts")}})
     return 0
 
 

@@ -17,6 +17,7 @@ import os
 
 import torch
 
+from lib.core.paths import data_dir
 from lib.mnist import mnist_tensors
 
 
@@ -65,14 +66,15 @@ def fid(classifier, images_a: torch.Tensor, images_b: torch.Tensor) -> float:
     return frechet_distance(classifier.features(images_a), classifier.features(images_b))
 
 
-def real_floor(classifier, root: str | os.PathLike = "data", num_samples: int | None = None,
+def real_floor(classifier, root: str | os.PathLike | None = None, num_samples: int | None = None,
                seed: int = 0) -> float:
     """The real-vs-real floor: FID between train digits and the test split.
 
     ``num_samples`` train digits (drawn with ``seed``; all when None) are compared with the whole test
     split: give it the number of generated digits you compare with the test split, so both estimates
-    carry the same small-sample bias.
+    carry the same small-sample bias. ``root`` defaults to ``lib.core.paths.data_dir()``.
     """
+    root = data_dir() if root is None else root
     train_images, _ = mnist_tensors(root, train=True)  # (N_train, 1, 28, 28)
     test_images, _ = mnist_tensors(root, train=False)  # (N_test, 1, 28, 28)
     if num_samples is not None:

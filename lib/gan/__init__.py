@@ -8,6 +8,8 @@
     interpolate  linear and spherical paths between two digits' noise vectors
     evaluate     FID, its real-vs-real floor and class coverage with the MNIST classifier
     cache        default_run / default_generator: the chapters' generator, trained once and cached
+    seeds        the default recipe over several seeds (results/gan_seeds.json): what the chapters claim
+    tables       small HTML tables for the chapters' outputs
     widgets      the live ipywidgets slider (JupyterLab) and the static to_jshtml slider (the book)
 """
 from lib.gan.cache import DEFAULT_CONFIG, default_generator, default_run

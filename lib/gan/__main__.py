@@ -6,6 +6,7 @@
     python -m lib.gan interpolate --checkpoint runs/gan/mnist_generator.pt --from-digit 3 --to-digit 4 \\
         --steps 7 --out strip.png
     python -m lib.gan evaluate --checkpoint runs/gan/mnist_generator.pt
+    python -m lib.gan seeds --seeds 0-2          (chapter 03's recipe per seed: results/gan_seeds.json)
 
 Bad input (a digit outside 0-9, --steps 0, a checkpoint of another model, a missing or truncated
 file, an output folder that does not exist) is one line on stderr and exit status 2, before anything
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -31,7 +33,7 @@ from lib.gan.config import GANConfig
 from lib.gan.interpolate import METHODS, digit_probabilities, latent_path, pick_endpoints
 from lib.gan.models import sample
 from lib.gan.snapshots import save_grid
-from lib.gan.train import SNAPSHOT_NAMES, new_state, train
+from lib.gan.train import SNAPSHOT_NAMES, epoch_means, new_state, train
 
 CHECKPOINT = "checkpoint.pt"
 GENERATOR_FILE = "mnist_generator.pt"
@@ -61,11 +63,25 @@ def non_negative_int(text: str) -> int:
     return 0 if text.strip() == "0" else positive_int(text)
 
 
+ROOT_HELP = "folder with the prepared MNIST (`make data`; default $DLBOOK_DATA, else <repo>/data)"
+
+
 def _add_common(p: argparse.ArgumentParser, data: bool = False) -> None:
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N or mps")
     if data:
-        p.add_argument("--root", default="data", help="folder with the prepared MNIST (`make data`; default data)")
-        p.add_argument("--cache", default="cache", help="folder of cached models such as the classifier (default cache)")
+        p.add_argument("--root", default=None, help=ROOT_HELP)
+        p.add_argument("--cache", default=None,
+                       help="folder of cached models such as the classifier (default $DLBOOK_CACHE, else <repo>/cache)")
+
+
+def seed_list(text: str) -> tuple[int, ...]:
+    """argparse type: seeds as a range 0-2, a list 0,1,2, or both."""
+    from lib.gan.seeds import parse_seeds
+
+    try:
+        return parse_seeds(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _train_parser(commands) -> None:
@@ -93,7 +109,25 @@ def _train_parser(commands) -> None:
     p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out from its checkpoint")
     p.add_argument("--limit", type=positive_int, default=None, help=argparse.SUPPRESS)  # tests: a small data subset
     _add_common(p)
-    p.add_argument("--root", default="data", help="folder with the prepared MNIST (`make data`; default data)")
+    p.add_argument("--root", default=None, help=ROOT_HELP)
+
+
+def _seeds_parser(commands) -> None:
+    p = commands.add_parser("seeds", help="train chapter 03's recipe once per seed and score every run",
+                            description="Train lib.gan.DEFAULT_CONFIG once per seed (or load it from the cache), "
+                                        "score it as chapter 03 does (FID, floor, classes, D's verdicts, FID over "
+                                        "training; chapter 04's pairs), and rewrite --out after every seed. Seeds "
+                                        "already in --out are skipped, so a killed run continues where it stopped.")
+    p.add_argument("--seeds", type=seed_list, default=(0, 1, 2),
+                   help="seeds to train: a range 0-2, a list 0,1,2, or both as in 0-2,5 (default 0-2)")
+    p.add_argument("--out", type=output_path, default=None,
+                   help="results JSON, its folder must exist (default results/gan_seeds.json in the repository)")
+    p.add_argument("--threads", type=positive_int, default=1,
+                   help="torch threads for training and scoring (default 1, for a batch job beside other work; "
+                        "cached runs are keyed by it, so chapter 03's 2-thread run is reused only with 2)")
+    p.add_argument("--samples", type=positive_int, default=2000,
+                   help="generated digits scored per seed (default 2000, as chapter 03)")
+    _add_common(p, data=True)
 
 
 def _parser() -> Parser:
@@ -101,6 +135,7 @@ def _parser() -> Parser:
                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     _train_parser(commands)
+    _seeds_parser(commands)
     s = commands.add_parser("sample", help="write a grid of generated digits",
                             description="Write a grid of digits generated from a checkpoint.")
     s.add_argument("--checkpoint", type=existing_file, required=True, help="mnist_generator.pt or checkpoint.pt")
@@ -178,20 +213,13 @@ def cmd_train(args) -> dict:
     files = {name: str(save_grid(state.snapshots[name], out / f"{name}.png")) for name in SNAPSHOT_NAMES}
     files["generator"] = str(save_generator(state.generator, state.config, out / GENERATOR_FILE))
     files["checkpoint"] = str(checkpoint)
-    per_epoch = _epoch_means(state.history)
+    per_epoch = epoch_means(state.history)  # what history.json stores
     (out / "history.json").write_text(json.dumps(per_epoch) + "\n")
     last = {k: round(v[-1], 4) for k, v in per_epoch.items()}
     return {"command": "train", "out": str(out), "epochs": state.epoch, "steps": state.step,
             "resumed_from_epoch": resumed_from if args.resume else None, "seconds": round(time.perf_counter() - start, 1),
             "device": str(pick_device(state.config.device)), "data": {"source": info.get("source"),
             "train_digits": min(len(images), state.config.limit or len(images))}, "config": state.config.to_dict(), "last_epoch": last, "files": files}
-
-
-def _epoch_means(history: dict[str, list[float]]) -> dict[str, list[float]]:
-    """Per-epoch means of the per-step history (what history.json stores)."""
-    ends = [0, *history["epoch_end_step"]]
-    return {name: [sum(history[name][a:b]) / max(1, b - a) for a, b in zip(ends[:-1], ends[1:])]
-            for name in ("loss_d", "loss_g", "d_real", "d_fake")}
 
 
 def cmd_sample(args) -> dict:
@@ -231,13 +259,48 @@ def cmd_evaluate(args) -> dict:
     return {"command": "evaluate", "checkpoint": str(args.checkpoint), **scores}
 
 
-COMMANDS = {"train": cmd_train, "sample": cmd_sample, "interpolate": cmd_interpolate, "evaluate": cmd_evaluate}
+def cmd_seeds(args) -> dict:
+    from lib.core.paths import results_dir
+    from lib.gan.seeds import RESULTS_FILE, SeedsConfig, run_seeds
+
+    pick_device(args.device)  # an unknown or missing device fails before anything is written
+    job = SeedsConfig(seeds=args.seeds, out=args.out or results_dir() / RESULTS_FILE, root=Path(args.root),
+                      cache=Path(args.cache), device=args.device, threads=args.threads, samples=args.samples,
+                      command=args.command_line)
+    start = time.perf_counter()
+    try:
+        results = run_seeds(job)
+    except KeyboardInterrupt:
+        print(f"python -m lib.gan seeds: interrupted; {str(job.out)!r} keeps every finished seed: "
+              f"rerun the same command to train the rest", file=sys.stderr, flush=True)
+        raise SystemExit(130) from None
+    stats = results["summary"]
+    return {"command": "seeds", "out": str(job.out), "trained": results["trained"], "skipped": results["skipped"],
+            "seeds": [entry["seed"] for entry in results["seeds"]], "seconds": round(time.perf_counter() - start, 1),
+            **{name: stats[name] for name in ("fid", "real_floor", "classes_present", "evenness")}}
+
+
+COMMANDS = {"train": cmd_train, "sample": cmd_sample, "interpolate": cmd_interpolate, "evaluate": cmd_evaluate,
+            "seeds": cmd_seeds}
+
+
+def _resolve_folders(args) -> None:
+    """Folders left at their default become the book's (``lib.core.paths``): DLBOOK_DATA, DLBOOK_CACHE."""
+    from lib.core.paths import cache_dir, data_dir
+
+    if getattr(args, "root", "") is None:
+        args.root = data_dir()
+    if getattr(args, "cache", "") is None:
+        args.cache = cache_dir()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from lib.repro import pin_threads
 
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    args.command_line = shlex.join(["python", "-m", "lib.gan", *map(str, argv)])
+    _resolve_folders(args)
     pin_threads()
     print_summary(COMMANDS[args.command](args))
     return 0

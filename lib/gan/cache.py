@@ -1,4 +1,7 @@
-"""The chapters' default GAN: trained once, then loaded from ``cache/`` by chapters 03 and 04 alike.
+"""The chapters' default GAN: trained once, then loaded from the cache by chapters 03 and 04 alike.
+
+The cache folder is ``lib.core.paths.cache_dir()`` (``DLBOOK_CACHE``, else ``<repo>/cache``) and the
+data ``lib.core.paths.data_dir()``, unless the caller passes other folders.
 
 The cache file is named by a hash of the training config, the prepared data's digest (SOURCE.json)
 and the numeric context (device type; on the CPU the thread count, see ``lib.repro.numeric_context``),
@@ -11,6 +14,8 @@ import os
 from pathlib import Path
 
 from lib.checkpoint import FORMAT
+from lib.core.paths import cache_dir as default_cache_dir
+from lib.core.paths import data_dir
 from lib.device import pick_device
 from lib.gan.checkpoints import load_state, save_state
 from lib.gan.config import GANConfig
@@ -27,23 +32,28 @@ DEFAULT_CONFIG = GANConfig(epochs=40, betas=(0.5, 0.999), label_smoothing=0.1, g
                            track_samples=1000)
 
 
-def cache_path(config: GANConfig, root: str | os.PathLike = "data", cache_dir: str | os.PathLike = "cache") -> Path:
-    """Where the run of ``config`` on the data under ``root`` is cached."""
+def cache_path(config: GANConfig, root: str | os.PathLike | None = None,
+               cache_dir: str | os.PathLike | None = None) -> Path:
+    """Where the run of ``config`` on the data under ``root`` is cached (None: the book's folders)."""
     from lib.mnist import source_info
 
+    root = data_dir() if root is None else root
+    cache_dir = default_cache_dir() if cache_dir is None else cache_dir
     context = numeric_context(pick_device(config.device))
     key = config.digest(source_info(root).get("sha256"), context, FORMAT)
     return Path(cache_dir) / f"gan-{key}.pt"
 
 
-def default_run(root: str | os.PathLike = "data", cache_dir: str | os.PathLike = "cache", device: str = "auto",
-                config: GANConfig | None = None) -> TrainState:
+def default_run(root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None,
+                device: str = "auto", config: GANConfig | None = None) -> TrainState:
     """The trained default run (weights, history, snapshots, tracked samples), trained or from the cache.
 
-    Pass ``config`` (e.g. ``dataclasses.replace(DEFAULT_CONFIG, epochs=200)``) for another run.
+    ``root`` and ``cache_dir`` default to ``lib.core.paths.data_dir()`` and ``cache_dir()``. Pass
+    ``config`` (e.g. ``dataclasses.replace(DEFAULT_CONFIG, epochs=200)``) for another run.
     """
     from lib.mnist import mnist_tensors, source_info
 
+    root = data_dir() if root is None else root
     config = dataclasses.replace(config or DEFAULT_CONFIG, device=device)
     path = cache_path(config, root, cache_dir)
     if path.is_file():
@@ -58,7 +68,7 @@ def default_run(root: str | os.PathLike = "data", cache_dir: str | os.PathLike =
     return state
 
 
-def default_generator(root: str | os.PathLike = "data", cache_dir: str | os.PathLike = "cache",
+def default_generator(root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None,
                       device: str = "auto", config: GANConfig | None = None) -> Generator:
     """The chapters' trained generator, in eval mode (see ``default_run``)."""
     return default_run(root, cache_dir, device, config).generator

@@ -8,12 +8,17 @@ import torch
 from lib.gan.models import Generator, sample
 
 
-def evaluate_generator(generator: Generator, classifier: torch.nn.Module, root: str | os.PathLike = "data",
+def evaluate_generator(generator: Generator, classifier: torch.nn.Module, root: str | os.PathLike | None = None,
                        samples: int = 2000, seed: int = 0) -> dict:
-    """FID of ``samples`` generated digits against the test split, the floor, and class coverage."""
+    """FID of ``samples`` generated digits against the test split, the floor, and class coverage.
+
+    ``root`` is the prepared data (default ``lib.core.paths.data_dir()``).
+    """
+    from lib.core.paths import data_dir
     from lib.metrics import class_distribution, fid, real_floor
     from lib.mnist import mnist_tensors, source_info
 
+    root = data_dir() if root is None else root
     fake = sample(generator, samples, rng=torch.Generator().manual_seed(seed))  # (S, 1, 28, 28)
     test_images, _ = mnist_tensors(root, train=False)
     spread = class_distribution(classifier.predict(fake))

@@ -134,6 +134,27 @@ def digit_strip(generator: Generator, classifier: torch.nn.Module, from_digit: i
     return strip(generator, begin, end, steps, method)
 
 
+def compare_paths(generator: Generator, classifier: torch.nn.Module, from_digit: int, to_digit: int,
+                  steps: int = 7, seed: int = 0) -> dict:
+    """Linear against spherical between the same endpoints, in the numbers chapter 04 talks about.
+
+    JSON-ready: whether both paths start and end on images labelled as the two digits, on how many of
+    the steps + 2 images the two paths get the same label, and for the middle image of each path its
+    contrast (mean |pixel|: 1 for pure black and white, lower for grey haze) and the classifier's
+    confidence in its label. A digit the generator never draws gives ``endpoints_labelled`` False.
+    """
+    begin, end = pick_endpoints(generator, classifier, from_digit, to_digit, seed=seed, strict=False)
+    strips = {m: strip(generator, begin, end, steps, m) for m in METHODS}  # each (steps + 2, 1, 28, 28)
+    probs = {m: digit_probabilities(classifier, images) for m, images in strips.items()}  # each (steps + 2, 10)
+    labels = {m: p.argmax(dim=1) for m, p in probs.items()}  # each (steps + 2,)
+    middle = (steps + 1) // 2  # the image at x = n // 2, halfway (n = steps + 1)
+    return {"pair": [from_digit, to_digit],
+            "endpoints_labelled": all(labels[m][[0, -1]].tolist() == [from_digit, to_digit] for m in METHODS),
+            "same_labels": int((labels["linear"] == labels["spherical"]).sum()),
+            "middle_contrast": {m: round(strips[m][middle].abs().mean().item(), 4) for m in METHODS},
+            "middle_confidence": {m: round(probs[m][middle].max().item(), 4) for m in METHODS}}
+
+
 def norms_along(begin: torch.Tensor, end: torch.Tensor, steps: int = 7) -> dict[str, list[float]]:
     """‖z‖ along the linear and the spherical path: why slerp exists, in numbers."""
     return {m: latent_path(begin, end, steps, m).norm(dim=1).tolist() for m in METHODS}

@@ -59,9 +59,14 @@ def plot_history(history: dict[str, list[float]], steps_per_epoch: int, width: i
     return fig
 
 
-def plot_fid(epochs: list[int], fids: list[float], floor: float):
-    """FID of the tracked samples over training, with the real-vs-real floor."""
+def plot_fid(epochs: list[int], fids: list[float], floor: float,
+             seeds: dict[int, tuple[list[int], list[float]]] | None = None):
+    """FID of the tracked samples over training, with the real-vs-real floor; ``seeds`` maps a seed to
+    the (epochs, fids) of a saved run, drawn as a faint line behind this run's."""
     fig, ax = plt.subplots(figsize=(6, 3.6))
+    for k, (seed, (seed_epochs, seed_fids)) in enumerate(sorted((seeds or {}).items())):
+        ax.plot(seed_epochs, seed_fids, color="grey", alpha=0.45, lw=1,
+                label="saved seeds" if k == 0 else None)
     ax.plot(epochs, fids, marker="o", label="generated vs test digits")
     ax.axhline(floor, color="grey", ls="--", label="floor: real train vs test digits")
     ax.set_yscale("log")

@@ -157,6 +157,13 @@ def run_epoch(state: TrainState, data: torch.Tensor, bar=None, stop: Callable[[]
     return True
 
 
+def epoch_means(history: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Per-epoch means of the per-step losses and verdicts in ``history`` (one value per finished epoch)."""
+    ends = [0, *history["epoch_end_step"]]
+    return {name: [sum(history[name][a:b]) / max(1, b - a) for a, b in zip(ends[:-1], ends[1:])]
+            for name in ("loss_d", "loss_g", "d_real", "d_fake")}
+
+
 def train(state: TrainState, images: torch.Tensor, save: Callable[[TrainState], None] | None = None,
           desc: str = "GAN") -> TrainState:
     """Train from ``state.epoch`` to ``config.epochs`` on ``images`` (N, 1, 28, 28) in [-1, 1].
