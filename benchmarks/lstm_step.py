@@ -1,4 +1,4 @@
-"""Time one LSTM training step: lib.lstm_fast.FastLSTM and lib.lstm.LSTM against torch.nn.LSTM.
+"""Time one LSTM training step: lib.lstm.fast.FastLSTM and lib.lstm.LSTM against torch.nn.LSTM.
 
 A step is forward, cross-entropy, backward (BPTT) and one RMSprop update, on one-hot inputs, in
 float32 on the CPU. All sides run in this one process on identical shapes and batches, interleaved
@@ -28,8 +28,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from lib.cli import Parser, positive_int, print_summary, run
-from lib.lstm import LSTM
-from lib.lstm_fast import FastLSTM, _BufferPool
+from lib.lstm.cell import LSTM
+from lib.lstm.fast import FastLSTM, _BufferPool
 from lib.progress import progress
 from lib.repro import pin_threads
 

@@ -25,12 +25,12 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from lib.gradients import (autograd_loss_and_grads, compare_grads, decay_per_step,
+from lib.lstm.gradients import (autograd_loss_and_grads, compare_grads, decay_per_step,
                            first_digit_task, hidden_grad_norms, plot_grad_norms)
-from lib.lstm import LSTM
-from lib.lstm_bptt import lstm_backward, lstm_loss_and_grads, step_backward
+from lib.lstm.cell import LSTM
+from lib.lstm.bptt import lstm_backward, lstm_loss_and_grads, step_backward
 from lib.repro import pin_threads, seed_everything
-from lib.rnn import RNN
+from lib.lstm.rnn import RNN
 
 pin_threads(1)  # the tensors here are tiny: a second thread would only add waiting
 gen = seed_everything(0)
@@ -159,7 +159,7 @@ for T in (1, 12, 13):
 #
 # $$ \delta h_{t-1} = \sum_{k \in \{g,i,f,o\}} W_{kh}^\top\, \delta a^k_t. $$
 #
-# In code, one step of this reads as follows (`lib.lstm_bptt`; `dc` on entry is what step $t+1$ sent
+# In code, one step of this reads as follows (`lib.lstm.bptt`; `dc` on entry is what step $t+1$ sent
 # back along the cell):
 
 # %%
@@ -209,7 +209,7 @@ assert is_diag_f
 # %% [markdown]
 # ## The hand-derived gradients against autograd
 #
-# `lib.lstm_bptt.lstm_loss_and_grads` runs the forward pass, then the backward pass above with plain
+# `lib.lstm.bptt.lstm_loss_and_grads` runs the forward pass, then the backward pass above with plain
 # tensor algebra, no autograd. We compare every one of its gradients with the one autograd computes
 # for the same model and the same batch, in float64, to an absolute and relative tolerance of
 # $10^{-10}$. The sequences are 15 random digits and the target is the first digit.
@@ -343,7 +343,7 @@ assert all(checks.values())
 # - The LSTM is nine equations; `lib.lstm.LSTM` implements them with the chapter's names and matches
 #   `torch.nn.LSTM` to $10^{-10}$ in float64.
 # - Backpropagation through time goes through each gate by the chain rule; the hand-derived gradients in
-#   `lib.lstm_bptt` match autograd for every parameter.
+#   `lib.lstm.bptt` match autograd for every parameter.
 # - Along the cell, $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$: the additive update lets
 #   the gradient travel back in time scaled only by the forget gates. A vanilla RNN multiplies it by a
 #   weight matrix and a $\tanh'$ factor at every step, and over 100 steps it vanishes.

@@ -108,7 +108,7 @@ def world(tmp_path_factory) -> World:
     from lib.gan.checkpoints import save_generator, save_state
     from lib.gan.config import GANConfig
     from lib.gan.train import new_state
-    from lib.lstm import LSTM
+    from lib.lstm.cell import LSTM
     from lib.repro import torch_threads
 
     base = tmp_path_factory.mktemp("bad_input_world")

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 from torch.testing import assert_close
 
-from lib.lstm import GATES, LSTM, TORCH_GATE_ORDER
+from lib.lstm.cell import GATES, LSTM, TORCH_GATE_ORDER
 
 from reference import inputs, torch_logits
 

@@ -3,11 +3,11 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from lib.gradients import (autograd_loss_and_grads, compare_grads, decay_per_step, first_digit_task,
+from lib.lstm.gradients import (autograd_loss_and_grads, compare_grads, decay_per_step, first_digit_task,
                            hidden_grad_norms)
-from lib.lstm import LSTM
-from lib.lstm_bptt import lstm_backward, lstm_loss_and_grads, step_backward
-from lib.rnn import RNN
+from lib.lstm.cell import LSTM
+from lib.lstm.bptt import lstm_backward, lstm_loss_and_grads, step_backward
+from lib.lstm.rnn import RNN
 
 TOL = dict(atol=1e-10, rtol=1e-10)
 SHAPES = [(1, 1), (1, 6), (3, 1), (2, 5), (4, 8), (5, 17)]  # (batch, T)

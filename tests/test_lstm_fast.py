@@ -1,4 +1,4 @@
-"""lib.lstm_fast.FastLSTM against the readable lib.lstm.LSTM and torch.nn.LSTM, in float64.
+"""lib.lstm.fast.FastLSTM against the readable lib.lstm.LSTM and torch.nn.LSTM, in float64.
 
 FastLSTM must be a drop-in for LSTM: the same state dict, the same logits and the same gradients
 for every parameter. Speed is measured in benchmarks/lstm_step.py, never here.
@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from lib.lstm import LSTM
-from lib.lstm_fast import FastLSTM
+from lib.lstm.cell import LSTM
+from lib.lstm.fast import FastLSTM
 
 DTYPE = torch.float64
 # (batch, T, input_dim, hidden) — B=1, T=1, odd and even T, scalar and one-hot inputs, odd hidden

@@ -4,10 +4,10 @@ import dataclasses
 import pytest
 import torch
 
-from lib.lstm_fast import FastLSTM
+from lib.lstm.fast import FastLSTM
 from lib.palindrome import curriculum
 from lib.palindrome.train import TrainConfig, evaluate, make_model, train
-from lib.rnn_fast import FastRNN
+from lib.lstm.fast_rnn import FastRNN
 
 
 @pytest.mark.parametrize("field, value", [

@@ -1,10 +1,10 @@
-"""lib.rnn.RNN against torch.nn.RNN + nn.Linear in float64: values and gradients."""
+"""lib.lstm.rnn.RNN against torch.nn.RNN + nn.Linear in float64: values and gradients."""
 import pytest
 import torch
 from torch import nn
 from torch.testing import assert_close
 
-from lib.rnn import RNN
+from lib.lstm.rnn import RNN
 
 from reference import inputs, torch_logits
 

@@ -19,8 +19,8 @@ from lib.device import pick_device
 from lib.palindrome import curriculum as cur
 from lib.palindrome.data import DIGITS, Batches, check_encoding, check_length, heldout, input_dim
 from lib.progress import progress
-from lib.lstm_fast import FastLSTM
-from lib.rnn_fast import FastRNN
+from lib.lstm.fast import FastLSTM
+from lib.lstm.fast_rnn import FastRNN
 
 MODELS = ("lstm", "rnn")
 

@@ -9,7 +9,7 @@
     p = W_ph h_T + b_p                     logits from the last step; ŷ = softmax(p)
 
 No ``torch.nn.LSTM``, ``nn.RNN`` or ``nn.LSTMCell`` is used: the loop over time is written out.
-This is the readable reference; a fused fast path for training lives in ``lib.lstm_fast``.
+This is the readable reference; a fused fast path for training lives in ``lib.lstm.fast``.
 """
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from lib.lstm import GATES, LSTM, LSTMState
+from lib.lstm.cell import GATES, LSTM, LSTMState
 
 
 class StepGrads(NamedTuple):

@@ -1,10 +1,10 @@
-"""FastRNN against the readable RNN of lib.rnn in float64: the same logits and every gradient."""
+"""FastRNN against the readable RNN of lib.lstm.rnn in float64: the same logits and every gradient."""
 
 import pytest
 import torch
 
-from lib.rnn import RNN
-from lib.rnn_fast import FastRNN
+from lib.lstm.rnn import RNN
+from lib.lstm.fast_rnn import FastRNN
 
 
 def _pair(D=10, H=16, O=10, dtype=torch.float64):

@@ -1,6 +1,6 @@
 """Gradient diagnostics of chapter 01: autograd as the referee, and how ∂L/∂h_t fades back in time.
 
-The models here (``lib.lstm.LSTM`` and ``lib.rnn.RNN``) both read the class from their last hidden
+The models here (``lib.lstm.LSTM`` and ``lib.lstm.rnn.RNN``) both read the class from their last hidden
 state with ``p = W_ph h_T + b_p``; the loss is the batch-mean cross-entropy of p.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lib.lstm import LSTM
-from lib.rnn import RNN
+from lib.lstm.cell import LSTM
+from lib.lstm.rnn import RNN
 
 
 def autograd_loss_and_grads(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -64,7 +64,7 @@ def _hidden_states(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
         return [s.h for s in model.states(x)]
     if isinstance(model, RNN):
         return model.hiddens(x)
-    raise ValueError(f"expected a lib.lstm.LSTM or lib.rnn.RNN, got {type(model).__name__}")
+    raise ValueError(f"expected a lib.lstm.LSTM or lib.lstm.rnn.RNN, got {type(model).__name__}")
 
 
 def hidden_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

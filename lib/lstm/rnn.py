@@ -10,7 +10,7 @@ import math
 import torch
 from torch import nn
 
-from lib.lstm import _check_dims, check_input
+from lib.lstm.cell import _check_dims, check_input
 
 
 class RNN(nn.Module):

@@ -1,6 +1,6 @@
 """A fast training path for chapter 02's vanilla RNN: the same equations, a hand-derived backward.
 
-``FastRNN`` has the constructor, the parameters and the logits of ``lib.rnn.RNN``; only the time
+``FastRNN`` has the constructor, the parameters and the logits of ``lib.lstm.rnn.RNN``; only the time
 loop differs. With a_t = W_hx x_t + W_hh h_{t-1} + b_h and h_t = tanh(a_t), the loss L depends on
 h_T only (the read-out of the last step), and back-propagation through time is
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import torch
 
-from lib.lstm import check_input
-from lib.rnn import RNN
+from lib.lstm.cell import check_input
+from lib.lstm.rnn import RNN
 
 
 class _Recurrence(torch.autograd.Function):
@@ -46,7 +46,7 @@ class _Recurrence(torch.autograd.Function):
 
 
 class FastRNN(RNN):
-    """``lib.rnn.RNN`` with the hand-derived backward pass above (same parameters, same logits)."""
+    """``lib.lstm.rnn.RNN`` with the hand-derived backward pass above (same parameters, same logits)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, T, D) -> logits p (B, O) of the last step."""

@@ -33,7 +33,7 @@ import weakref
 
 import torch
 
-from lib.lstm import LSTM
+from lib.lstm.cell import LSTM
 
 FUSED_ORDER = ("o", "i", "f", "g")  # the sigmoid gates o, i, f, then the tanh gate g
 _GATE_PARAMETER_NAMES = tuple(name for k in FUSED_ORDER for name in (f"W_{k}x", f"W_{k}h", f"b_{k}"))
