@@ -16,31 +16,36 @@
 # 3. how good the digits are, measured with a small MNIST classifier: a Fréchet distance (FID) over
 #    training and the spread of the generated digits over the ten classes;
 # 4. a comparison of the reports' training recipe with better ones at an equal time budget; the chapter
-#    trains with the winner.
+#    trains with the winner;
+# 5. what can be said about the recipe rather than about one run: the same training with three seeds,
+#    saved in `results/gan_seeds.json`. The chapter's own run is one more draw, checked against them.
 #
 # Every model, loss and training loop lives in `lib.gan`; this notebook only runs and plots them.
 
 # %%
 import json
-from pathlib import Path
+import textwrap
 
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import HTML, display
 
 from lib.classifier import get_classifier
+from lib.core.paths import cache_dir, data_dir, results_dir
 from lib.gan import DEFAULT_CONFIG, Discriminator, Generator, default_run
 from lib.gan.evaluate import evaluate_generator, fid_over_training
 from lib.gan.losses import gradients
-from lib.gan.plots import (plot_class_counts, plot_fid, plot_history, plot_loss_gradients,
-                           plot_snapshots)
-from lib.gan.train import steps_per_epoch
+from lib.gan.plots import (plot_class_counts, plot_fid, plot_history,
+                           plot_loss_gradients, plot_snapshots)
+from lib.gan.tables import html_table, layer_rows
+from lib.gan.train import epoch_means, steps_per_epoch
 from lib.metrics import real_floor
 from lib.mnist import mnist_tensors, source_info
 from lib.repro import pin_threads, seed_everything
 
 pin_threads()
 rng = seed_everything(0)
-DATA, CACHE = "../data", "../cache"  # the kernel runs in notebooks/; data and caches live at the top level
+DATA, CACHE, RESULTS = data_dir(), cache_dir(), results_dir()  # see lib.core.paths
 
 # %% [markdown]
 # ## The data
@@ -53,7 +58,7 @@ DATA, CACHE = "../data", "../cache"  # the kernel runs in notebooks/; data and c
 
 # %%
 info = source_info(DATA)
-train_images, train_labels = mnist_tensors(DATA, train=True)  # (N, 1, 28, 28) in [-1, 1]
+train_images, train_labels = mnist_tensors(DATA, train=True)  # (N, 1, 28, 28), [-1, 1]
 test_images, test_labels = mnist_tensors(DATA, train=False)
 print(f"source: {info['source']} ({info['package']} {info['version']})")
 print(f"training digits: {len(train_images):,}   test digits: {len(test_images):,}")
@@ -97,9 +102,11 @@ logits = torch.linspace(-8, 8, 401)
 grads = gradients(logits)
 fig = plot_loss_gradients(logits, grads)
 plt.show()
-at_rejection = {name: round(g[0].item(), 4) for name, g in grads.items()}  # at D(G(z)) = σ(-8) ≈ 0.0003
-print("gradient when D rejects the fakes (D(G(z)) = 0.0003):", at_rejection)
-assert abs(at_rejection["saturating"]) < 1e-3 and abs(at_rejection["non-saturating"] + 1) < 1e-3
+at_rejection = {name: round(g[0].item(), 4) for name, g in grads.items()}  # at l = -8
+print("gradient when D rejects the fakes (D(G(z)) = 0.0003):")
+print(at_rejection)
+assert abs(at_rejection["saturating"]) < 1e-3
+assert abs(at_rejection["non-saturating"] + 1) < 1e-3
 
 # %% [markdown]
 # ## The two networks
@@ -110,11 +117,12 @@ assert abs(at_rejection["saturating"]) < 1e-3 and abs(at_rejection["non-saturati
 # Every hidden layer uses LeakyReLU with slope 0.2, which keeps a small gradient for negative inputs.
 
 # %%
-print(Generator())
-print(Discriminator())
-n_params = {name: sum(p.numel() for p in net.parameters()) for name, net in
-            (("generator", Generator()), ("discriminator", Discriminator()))}
-print({name: f"{n:,}" for name, n in n_params.items()})
+n_params = {}
+for name, net in (("generator", Generator()), ("discriminator", Discriminator())):
+    n_params[name] = sum(p.numel() for p in net.parameters())
+    print(f"{name}: {n_params[name]:,} parameters")
+    for index, layer, count in layer_rows(net):
+        print(f"  {index:>2}  {layer:<28} {count:>9}")
 assert n_params == {"generator": 1_510_032, "discriminator": 533_505}
 
 # %% [markdown]
@@ -143,50 +151,67 @@ assert n_params == {"generator": 1_510_032, "discriminator": 533_505}
 # FID. Rerun it with
 #
 # ```
-# python benchmarks/gan_recipes.py     # 4 recipes x 3 seeds, 75 CPU seconds each; --budget-seconds, --seeds
+# python benchmarks/gan_recipes.py   # 4 recipes x 3 seeds, 75 CPU s each
 # ```
 #
 # and the table below reads its result, `results/gan_recipes.json`.
 
 # %%
-recipes = json.loads(Path("../results/gan_recipes.json").read_text())
+recipes = json.loads((RESULTS / "gan_recipes.json").read_text())
 budget, machine = recipes["budget_seconds"], recipes["machine"]
-print(f"budget: {budget:g} CPU seconds of training per run, torch on {machine['threads']} thread; "
-      f"seeds {recipes['seeds']}; {recipes['eval_samples']:,} generated digits scored per run")
-print(f"machine: {machine['cpu']}, {machine['cores']} cores, torch {machine['torch']}; "
-      f"means over the seeds below\n")
-print(f"{'recipe':63s} {'FID mean ± sd':>14s} {'classes':>7s} {'evenness':>8s} {'D updates':>9s} "
-      f"{'G updates':>9s} {'epochs':>6s} {'CPU s':>6s} {'wall s':>6s}")
-for r in recipes["results"]:
-    print(f"{r['recipe']:63s} {r['fid_mean']:6.0f} ± {r['fid_std']:5.0f} {r['min_classes_present']:7d} "
-          f"{r['class_evenness_mean']:8.3f} {r['d_updates_mean']:9.0f} {r['g_updates_mean']:9.0f} "
-          f"{r['epochs_mean']:6.1f} {r['cpu_seconds_mean']:6.1f} {r['wall_seconds_mean']:6.1f}")
-ranked = sorted(recipes["results"], key=lambda r: (-r["min_classes_present"], r["fid_mean"]))
+print(f"budget: {budget:g} CPU seconds of training per run, torch on "
+      f"{machine['threads']} thread; seeds {recipes['seeds']}")
+print(f"{recipes['eval_samples']:,} generated digits scored per run; machine: "
+      f"{machine['cpu']}, {machine['cores']} cores, torch {machine['torch']}")
+columns = ["recipe", "FID\nmean ± sd", "classes,\nworst seed", "evenness", "D\nupdates",
+           "G\nupdates", "epochs", "CPU s", "wall s"]
+rows = [(r["recipe"].replace(" + ", "\n+ "),
+         f"{r['fid_mean']:.0f} ± {r['fid_std']:.0f}", r["min_classes_present"],
+         f"{r['class_evenness_mean']:.3f}", f"{r['d_updates_mean']:,.0f}",
+         f"{r['g_updates_mean']:,.0f}", f"{r['epochs_mean']:.1f}",
+         f"{r['cpu_seconds_mean']:.1f}", f"{r['wall_seconds_mean']:.1f}")
+        for r in recipes["results"]]
+display(HTML(html_table(columns, rows, caption="Means over the seeds")))
+
+# %%
+# the rule: most classes in the worst seed, then the lowest mean FID
+ranked = sorted(recipes["results"],
+                key=lambda r: (-r["min_classes_present"], r["fid_mean"]))
 winner, runner_up = ranked[0], ranked[1]
-print(f"\n('classes' is the fewest classes any seed covered.) winner: {winner['recipe']}; "
-      f"lead over {runner_up['recipe']}: {runner_up['fid_mean'] - winner['fid_mean']:.0f} FID, "
+print("winner:", winner["recipe"])
+print(f"lead over {runner_up['recipe']}: "
+      f"{runner_up['fid_mean'] - winner['fid_mean']:.0f} FID, "
       f"sd {winner['fid_std']:.0f} and {runner_up['fid_std']:.0f}")
 assert recipes["winner"] == winner["recipe"]  # the recorded winner follows the rule
 for name, value in winner["overrides"].items():  # the chapter trains with the winner
-    assert getattr(DEFAULT_CONFIG, name) == (tuple(value) if isinstance(value, list) else value), name
+    wanted = tuple(value) if isinstance(value, list) else value
+    assert getattr(DEFAULT_CONFIG, name) == wanted, name
 runs = [run for r in recipes["results"] for run in r["runs"]]
-assert all(budget <= run["cpu_seconds"] < budget + 1 and run["threads"] == 1 for run in runs)  # one budget
-assert len(recipes["seeds"]) >= 3 and all(len(r["runs"]) == len(recipes["seeds"]) for r in recipes["results"])
+assert all(budget <= run["cpu_seconds"] < budget + 1 for run in runs)  # one budget
+assert all(run["threads"] == 1 for run in runs)
+assert len(recipes["seeds"]) >= 3
+assert all(len(r["runs"]) == len(recipes["seeds"]) for r in recipes["results"])
 reports, ratio = recipes["results"][0], recipes["results"][-1]
-assert reports["min_classes_present"] < 10 <= winner["min_classes_present"]  # the reports' recipe collapses
-assert ratio["g_updates_mean"] > winner["g_updates_mean"] > ratio["d_updates_mean"]  # the step ratio's trade
+# the reports' recipe collapses; the winner covers every class in every seed
+assert reports["min_classes_present"] < 10 <= winner["min_classes_present"]
+# the step ratio's trade: more G updates, fewer D updates
+assert ratio["g_updates_mean"] > winner["g_updates_mean"] > ratio["d_updates_mean"]
 assert recipes["lead"]["within_seed_spread"]  # the text below says so
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 3.4))
 for row, r in enumerate(recipes["results"]):
-    ax.plot([run["fid"] for run in r["runs"]], [row] * len(r["runs"]), "o", alpha=0.5, color="C0")
-    ax.errorbar(r["fid_mean"], row, xerr=r["fid_std"], fmt="|", color="k", capsize=4, markersize=14)
-ax.set_yticks(range(len(recipes["results"])), [r["recipe"].replace(" + ", "\n+ ", 1) for r in recipes["results"]])
+    fids = [run["fid"] for run in r["runs"]]
+    ax.plot(fids, [row] * len(fids), "o", alpha=0.5, color="C0")
+    ax.errorbar(r["fid_mean"], row, xerr=r["fid_std"], fmt="|", color="k", capsize=4,
+                markersize=14)
+labels = [r["recipe"].replace(" + ", "\n+ ", 1) for r in recipes["results"]]
+ax.set_yticks(range(len(recipes["results"])), labels)
 ax.invert_yaxis()
 ax.set_xlabel("FID of 2,000 generated digits vs the test digits (lower is better)")
 ax.set_ylabel("recipe")
-ax.set_title(f"Four recipes, {budget:g} CPU seconds each: seeds (dots), mean ± sd (bars)")
+ax.set_title(f"Four recipes, {budget:g} CPU seconds each: "
+             "seeds (dots), mean ± sd (bars)")
 fig.tight_layout()
 plt.show()
 
@@ -207,30 +232,70 @@ plt.show()
 # longer when other jobs shared the machine; CPU time does not count their time, although it is not
 # entirely immune to them either (shared caches): runs of recipes with the same cost per step reached
 # between about 2,860 and 3,130 steps. That wobble is far smaller than the differences the table is about.
-# The chapter's own run below trains for 40 epochs, about 1.8 times the benchmark's steps, so its FID
-# is lower than the table's. The reports' recipe stays two flags away:
+# The chapter's own recipe below trains for 40 epochs, about 1.8 times the benchmark's steps; in the
+# three saved seeds of that length (see "Three seeds" below) its FID is 135 to 144, less than half the
+# table's 320. The reports' recipe stays two flags away:
 # `python -m lib.gan train --betas 0.9 0.999 --label-smoothing 0`.
 #
 # ## Training
 #
 # Each step first updates $D$ on a batch of 64 real digits (target 0.9, the smoothing) and 64 fakes
 # (target 0), then updates $G$ with the non-saturating loss on the same fakes, judged by the freshly
-# updated $D$. The reports train for 200
-# epochs; the book trains for fewer so that the chapter runs in a couple of minutes on two CPU cores,
-# and caches the result: `default_run()` trains once and afterwards loads the run from `cache/`, keyed by
-# a hash of the configuration, the data and the thread count. Chapter 04 calls the same function, so either chapter can
-# be run first. The full setting is one flag away, and uses a GPU when there is one:
+# updated $D$. The reports train for 200 epochs; the book trains for fewer so that the chapter runs in a
+# couple of minutes on two CPU cores, and caches the result: `default_run()` trains once and afterwards
+# loads the run from the cache folder (`cache/`, or `$DLBOOK_CACHE`), keyed by a hash of the
+# configuration, the data and the thread count. Chapter 04 calls the same function, so either chapter
+# can be run first. The full setting is one flag away, and uses a GPU when there is one:
 #
 # ```
-# python -m lib.gan train --epochs 200 --out runs/gan200       # add --resume after an interruption
+# python -m lib.gan train --epochs 200 --out runs/gan200   # --resume if interrupted
 # ```
 
 # %%
-print(DEFAULT_CONFIG)
-run = default_run(DATA, CACHE)  # trains about two minutes on 2 CPU cores the first time, then loads from cache/
-per_epoch = steps_per_epoch(min(len(train_images), run.config.limit or len(train_images)), run.config.batch_size)
-print(f"trained {run.epoch} epochs = {run.step:,} steps of batch {run.config.batch_size}")
+print(textwrap.fill(repr(DEFAULT_CONFIG), 88, subsequent_indent="    "))
+run = default_run(DATA, CACHE)  # about two minutes on 2 CPU cores the first time
+n_train = min(len(train_images), run.config.limit or len(train_images))
+per_epoch = steps_per_epoch(n_train, run.config.batch_size)
+print(f"trained {run.epoch} epochs = {run.step:,} steps "
+      f"of batch {run.config.batch_size}")
 assert run.epoch == DEFAULT_CONFIG.epochs and run.step == run.epoch * per_epoch
+
+# %% [markdown]
+# ### One run is one draw
+#
+# What this run ends with depends on its seed, and on the float rounding of the machine it runs on:
+# another CPU, or another number of threads, rounds a few sums differently, and after 5,000 steps of a
+# two-player game that is a different run. So the chapter does not build its statements on this run.
+# They come from the same recipe trained with three seeds, saved in `results/gan_seeds.json` by
+#
+# ```
+# python -m lib.gan seeds --seeds 0-2   # about 2 minutes per seed; a killed run resumes
+# ```
+#
+# which scores every seed exactly as this chapter scores its run below. This run is a spot check: its
+# numbers are printed, and it has to stay within bounds taken from the seeds with a wide margin, bounds
+# that any healthy seed on any machine meets. The seeds themselves are shown in "Three seeds" below.
+
+# %%
+saved = json.loads((RESULTS / "gan_seeds.json").read_text())
+spread = saved["summary"]  # per statistic: median, min and max over the seeds
+machines = {(e["machine"]["cpu"], e["machine"]["threads"]) for e in saved["seeds"]}
+seed_list = [e["seed"] for e in saved["seeds"]]
+print(f"{len(seed_list)} seeds {seed_list} of this recipe on "
+      f"{saved['data']['counts']['train']:,} {saved['data']['source']} training digits")
+print("trained on:", "; ".join(f"{cpu}, {n} thread(s)" for cpu, n in sorted(machines)))
+print("by:", "; ".join(saved["commands"]))
+recipe = DEFAULT_CONFIG.to_dict()
+del recipe["seed"], recipe["device"]
+assert saved["recipe"] == json.loads(json.dumps(recipe)) and len(saved["seeds"]) >= 3
+bounds = {"fid": 1.5 * spread["fid"]["max"],  # the worst seed, with 50% to spare
+          "classes": spread["classes_present"]["min"] - 1,
+          "evenness": spread["evenness"]["min"] - 0.1,
+          "tracked_fid": 1.5 * spread["final_tracked_fid"]["max"]}
+print(f"this run must reach: FID < {bounds['fid']:.1f}, "
+      f"classes >= {bounds['classes']}, evenness >= {bounds['evenness']:.2f},")
+print(f"  and FID < {bounds['tracked_fid']:.1f} "
+      f"for the 1,000 samples kept after epoch 40")
 
 # %% [markdown]
 # ### Snapshots
@@ -241,7 +306,8 @@ assert run.epoch == DEFAULT_CONFIG.epochs and run.step == run.epoch * per_epoch
 # different digits.
 
 # %%
-fig = plot_snapshots(run.snapshots, {"begin": "before training", "middle": f"after {run.epoch // 2} epochs",
+fig = plot_snapshots(run.snapshots, {"begin": "before training",
+                                     "middle": f"after {run.epoch // 2} epochs",
                                      "final": f"after {run.epoch} epochs"})
 plt.show()
 
@@ -249,16 +315,20 @@ plt.show()
 # ### Losses and the discriminator's verdicts
 #
 # A GAN's losses do not go to zero: each player's loss is the other's gain. What a healthy run shows is a
-# balance. Here $D(x)$ stays above one half and $D(G(z))$ below, with neither pinned at 0 or 1; had $D$
-# won outright, $D(G(z))$ would sit at zero and the generator's loss would climb.
+# balance. In all three saved seeds the last epoch ends with $D(x)$ at 0.51 on average and $D(G(z))$ at
+# 0.39 to 0.40: neither is pinned at 0 or 1, and $D$ keeps a small lead. Had $D$ won outright,
+# $D(G(z))$ would sit at zero and the generator's loss would climb.
 
 # %%
 fig = plot_history(run.history, per_epoch)
 plt.show()
-last_epoch = slice(-per_epoch, None)
-final = {k: sum(run.history[k][last_epoch]) / per_epoch for k in ("loss_d", "loss_g", "d_real", "d_fake")}
-print("means over the last epoch:", {k: round(v, 2) for k, v in final.items()})
-assert 0.05 < final["d_fake"] < final["d_real"] < 0.95  # neither player has won outright
+
+# %%
+final = {k: v[-1] for k, v in epoch_means(run.history).items()}  # last epoch's means
+print("this run, last epoch:", {k: round(v, 2) for k, v in final.items()})
+print("saved seeds, last epoch (min, max):",
+      {k: (round(spread[k]["min"], 2), round(spread[k]["max"], 2)) for k in final})
+assert 0.05 < final["d_fake"] < final["d_real"] < 0.95  # neither player has won
 
 # %% [markdown]
 # ## How good are the digits?
@@ -274,41 +344,106 @@ assert 0.05 < final["d_fake"] < final["d_real"] < 0.95  # neither player has won
 #   between as many training digits and the test set is the floor a perfect generator would reach.
 # - The **class distribution**: the labels the classifier gives to generated digits. A GAN that collapses
 #   onto a few modes would leave classes empty.
+#
+# The classifier is trained too, so its accuracy is printed in an unchecked cell and only bounded.
 
 # %%
 classifier = get_classifier(DATA, CACHE)
-print(f"classifier accuracy on the {len(test_images):,} test digits: {classifier.test_accuracy:.3f}")
-assert classifier.test_accuracy >= 0.98
+print(f"classifier accuracy on the {len(test_images):,} test digits: "
+      f"{classifier.test_accuracy:.3f}")
+assert classifier.test_accuracy >= 0.97
 
 # %%
 scores = evaluate_generator(run.generator, classifier, DATA, samples=2000, seed=0)
 print(f"FID, 2,000 generated vs test digits: {scores['fid']:.1f}")
 print(f"floor, 2,000 real training digits vs test digits: {scores['real_floor']:.1f}")
 print("generated digits per class:", scores["class_counts"])
-print(f"evenness (1 = uniform): {scores['evenness']:.3f}")
+print(f"classes present: {scores['classes_present']}; "
+      f"evenness (1 = uniform): {scores['evenness']:.3f}")
+assert scores["real_floor"] < scores["fid"] < bounds["fid"]
+assert scores["classes_present"] >= bounds["classes"]
+assert scores["evenness"] >= bounds["evenness"]
 
 # %%
-print("classes present among 2,000 generated digits:", scores["classes_present"])
-assert scores["classes_present"] == 10 and min(scores["class_counts"]) >= 40  # every digit, none below 2%
-assert scores["real_floor"] < scores["fid"]
-fig = plot_class_counts(scores["class_counts"], torch.bincount(test_labels, minlength=10).tolist())
+test_counts = torch.bincount(test_labels, minlength=10).tolist()
+fig = plot_class_counts(scores["class_counts"], test_counts)
 plt.show()
 
 # %% [markdown]
 # ### FID over training
 #
 # During training the run kept 1,000 images from one fixed set of noise vectors every few epochs (as
-# bytes, so no weights need to be stored). Their distance to the test digits falls quickly in the first
-# epochs and then more slowly; the dashed line is the floor for 1,000 real digits. The curve is still
-# going down at the end: the reports' 200 epochs (`--epochs 200`) would buy better digits with time the
-# book does not spend here.
+# bytes, so no weights need to be stored). The plot shows their distance to the test digits, with the
+# saved seeds' curves in grey; the dashed line is the floor for 1,000 real digits. In every seed the
+# distance falls from about 2,190 before training to between 137 and 148 after 40 epochs, fastest in
+# the first epochs. It does not fall smoothly: seeds 0 and 1 each have a four-epoch stretch where it
+# rises by 26 and 37. But in all three seeds the last four epochs still lower it, by 13 to 29: the
+# reports' 200 epochs (`--epochs 200`) would likely buy better digits, with time the book does not
+# spend here.
 
 # %%
 epochs, fids = fid_over_training(run.tracked, classifier, test_images)
 floor_1000 = real_floor(classifier, DATA, num_samples=1000)
-fig = plot_fid(epochs, fids, floor_1000)
+curves = {e["seed"]: (e["fid_over_training"]["epoch"], e["fid_over_training"]["fid"])
+          for e in saved["seeds"]}
+fig = plot_fid(epochs, fids, floor_1000, seeds=curves)
 plt.show()
-assert fids[-1] < fids[0] / 5 and floor_1000 < fids[-1]
+assert floor_1000 < fids[-1] < min(fids[0] / 5, bounds["tracked_fid"])
+
+# %% [markdown]
+# ## Three seeds
+#
+# The table lists what `python -m lib.gan seeds` measured for each seed, exactly as the cells above
+# measure the chapter's run. What the recipe does, as far as three seeds can tell:
+#
+# - **Quality.** The FID of 2,000 generated digits is 135 to 144, against a floor of 4.6 for as many
+#   real digits: about 30 times the distance between two samples of real digits. The seeds agree
+#   closely, within 7% of each other, and far more closely than the recipes in the comparison above
+#   differ.
+# - **Coverage.** All three seeds draw all ten digits, and none unevenly: the evenness is 0.97 to 0.99,
+#   and the rarest digit still gets 87 to 128 of the 2,000 samples (4% to 6%, against 10% each in the
+#   test digits). The seeds agree on which digit is rarest, the zero in all three, but not on which is
+#   most common (a nine in seed 0, a three in seeds 1 and 2).
+# - **Balance.** $D(x)$ ends at 0.51 and $D(G(z))$ at 0.39 to 0.40 in every seed (above).
+#
+# The chapter's own run is a fourth draw, and on another CPU a different one: the cells above print its
+# numbers without comparing them, and check them only against bounds that leave every seed plenty of
+# room.
+
+# %%
+columns = ["seed", "FID", "floor", "classes", "rarest\ndigit", "evenness", "D(x)",
+           "D(G(z))", "minutes"]
+rows = [(e["seed"], f"{e['fid']:.1f}", f"{e['real_floor']:.1f}", e["classes_present"],
+         f"{e['class_counts'].index(e['min_class_count'])}: {e['min_class_count']}",
+         f"{e['evenness']:.3f}", f"{e['last_epoch']['d_real']:.2f}",
+         f"{e['last_epoch']['d_fake']:.2f}", f"{e['wall_seconds'] / 60:.1f}")
+        for e in saved["seeds"]]
+caption = "2,000 generated digits per seed; D's verdicts are last-epoch means"
+display(HTML(html_table(columns, rows, caption=caption)))
+
+# %%
+# The statements above, checked against the saved seeds (not against this run).
+fid, floor = spread["fid"], spread["real_floor"]
+assert 130 <= fid["min"] and fid["max"] <= 145 and fid["max"] < 1.07 * fid["min"]
+assert round(floor["min"], 1) == round(floor["max"], 1) == 4.6
+assert 29 < fid["min"] / floor["max"] and fid["max"] / floor["min"] < 32
+assert spread["classes_present"]["min"] == 10 and spread["evenness"]["min"] >= 0.97
+assert (spread["min_class_count"]["min"], spread["min_class_count"]["max"]) == (87, 128)
+assert all(e["class_counts"].index(e["min_class_count"]) == 0 for e in saved["seeds"])
+most = [e["class_counts"].index(max(e["class_counts"])) for e in saved["seeds"]]
+assert most == [9, 3, 3]
+assert round(spread["d_real"]["min"], 2) == round(spread["d_real"]["max"], 2) == 0.51
+d_fake = spread["d_fake"]
+assert 0.39 <= round(d_fake["min"], 2) <= round(d_fake["max"], 2) <= 0.40
+curves = [e["fid_over_training"]["fid"] for e in saved["seeds"]]
+assert all(2180 < c[0] < 2200 for c in curves)
+tracked = spread["final_tracked_fid"]
+assert (tracked["min"], tracked["max"]) == (136.99, 147.59)
+rises = [max(b - a for a, b in zip(c, c[1:])) for c in curves]  # largest 4-epoch rise
+assert [round(r) for r in rises[:2]] == [26, 37] and rises[2] < 0
+drops = [c[-2] - c[-1] for c in curves]  # the last four epochs
+assert 13 <= min(drops) and max(drops) <= 30
+print("every statement about the seeds holds")
 
 # %% [markdown]
 # ## From the command line
@@ -317,10 +452,12 @@ assert fids[-1] < fids[0] / 5 and floor_1000 < fids[-1]
 # line of output:
 #
 # ```
-# python -m lib.gan train --epochs 40 --out runs/gan          # begin/middle/final.png, checkpoint.pt, mnist_generator.pt
+# python -m lib.gan train --epochs 40 --out runs/gan   # grids, checkpoints
 # python -m lib.gan sample --checkpoint runs/gan/mnist_generator.pt --out grid.png
 # python -m lib.gan evaluate --checkpoint runs/gan/mnist_generator.pt
-# python -m lib.gan interpolate --checkpoint runs/gan/mnist_generator.pt --from-digit 3 --to-digit 4 --steps 7 --out strip.png
+# python -m lib.gan interpolate --checkpoint runs/gan/mnist_generator.pt \
+#     --from-digit 3 --to-digit 4 --steps 7 --out strip.png
+# python -m lib.gan seeds --seeds 0-2     # this recipe per seed: results/gan_seeds.json
 # ```
 #
 # A checkpoint is written after every epoch (atomically, with the optimisers' state and every random

@@ -84,22 +84,22 @@ def seeds_type(text: str) -> list[int]:
     return sorted(set(seeds))
 
 
-def recipes_type(text: str) -> list[str]:
-    """argparse type: comma-separated recipes, e.g. plain,curriculum."""
-    names = [part.strip() for part in text.split(",") if part.strip()]
-    bad = [n for n in names if n not in RECIPES] or ([] if names else [text])
-    if bad:
-        raise argparse.ArgumentTypeError(f"unknown recipe {bad[0]!r}: use plain and/or curriculum")
-    return names
+def _names(kind: str, allowed: tuple[str, ...]):
+    """An argparse type for comma-separated names out of ``allowed``, e.g. lstm,rnn."""
+
+    def parse(text: str) -> list[str]:
+        names = [part.strip() for part in text.split(",") if part.strip()]
+        bad = [n for n in names if n not in allowed] or ([] if names else [text])
+        if bad:
+            raise argparse.ArgumentTypeError(
+                f"unknown {kind} {bad[0]!r}: use {' and/or '.join(allowed)}")
+        return names
+
+    return parse
 
 
-def models_type(text: str) -> list[str]:
-    """argparse type: comma-separated model names, e.g. lstm,rnn."""
-    names = [part.strip() for part in text.split(",") if part.strip()]
-    bad = [n for n in names if n not in MODELS] or ([] if names else [text])
-    if bad:
-        raise argparse.ArgumentTypeError(f"unknown model {bad[0]!r}: use lstm and/or rnn")
-    return names
+models_type = _names("model", MODELS)
+recipes_type = _names("recipe", RECIPES)
 
 
 def _common(parser: argparse.ArgumentParser, steps: int = DEFAULTS.steps) -> None:
