@@ -17,7 +17,7 @@
 #    training and the spread of the generated digits over the ten classes;
 # 4. a comparison of the reports' training recipe with better ones at an equal time budget; the chapter
 #    trains with the winner;
-# 5. what can be said about the recipe rather than about one run: the same training with three seeds,
+# 5. what can be said about the recipe rather than about one run: the same training with five seeds,
 #    saved in `results/gan_seeds.json`. The chapter's own run is one more draw, checked against them.
 #
 # Every model, loss and training loop lives in `lib.gan`; this notebook only runs and plots them.
@@ -122,7 +122,7 @@ for name, net in (("generator", Generator()), ("discriminator", Discriminator())
     n_params[name] = sum(p.numel() for p in net.parameters())
     print(f"{name}: {n_params[name]:,} parameters")
     for index, layer, count in layer_rows(net):
-        print(f"  {index:>2}  {layer:<28} {count:>9}")
+        print(f"  {index:>2}  {layer:<28} {count:>9}".rstrip())
 assert n_params == {"generator": 1_510_032, "discriminator": 533_505}
 
 # %% [markdown]
@@ -233,7 +233,7 @@ plt.show()
 # entirely immune to them either (shared caches): runs of recipes with the same cost per step reached
 # between about 2,860 and 3,130 steps. That wobble is far smaller than the differences the table is about.
 # The chapter's own recipe below trains for 40 epochs, about 1.8 times the benchmark's steps; in the
-# three saved seeds of that length (see "Three seeds" below) its FID is 135 to 144, less than half the
+# five saved seeds of that length (see "Five seeds" below) its FID is 103 to 144, less than half the
 # table's 320. The reports' recipe stays two flags away:
 # `python -m lib.gan train --betas 0.9 0.999 --label-smoothing 0`.
 #
@@ -266,15 +266,17 @@ assert run.epoch == DEFAULT_CONFIG.epochs and run.step == run.epoch * per_epoch
 # What this run ends with depends on its seed, and on the float rounding of the machine it runs on:
 # another CPU, or another number of threads, rounds a few sums differently, and after 5,000 steps of a
 # two-player game that is a different run. So the chapter does not build its statements on this run.
-# They come from the same recipe trained with three seeds, saved in `results/gan_seeds.json` by
+# They come from the same recipe trained with five seeds, saved in `results/gan_seeds.json` by
 #
 # ```
-# python -m lib.gan seeds --seeds 0-2   # about 2 minutes per seed; a killed run resumes
+# python -m lib.gan seeds --seeds 0-4   # about 2 minutes per seed; a killed run resumes
 # ```
 #
 # which scores every seed exactly as this chapter scores its run below. This run is a spot check: its
-# numbers are printed, and it has to stay within bounds taken from the seeds with a wide margin, bounds
-# that any healthy seed on any machine meets. The seeds themselves are shown in "Three seeds" below.
+# numbers are printed, and it has to stay within bounds taken from the seeds with a wide margin: twice
+# the worst seed's FID, and at most one class fewer than the seeds cover. A broken recipe lands far
+# outside them (the reports' recipe above scores an FID above 1,000, an untrained generator about
+# 2,200). The seeds themselves are shown in "Five seeds" below.
 
 # %%
 saved = json.loads((RESULTS / "gan_seeds.json").read_text())
@@ -284,14 +286,14 @@ seed_list = [e["seed"] for e in saved["seeds"]]
 print(f"{len(seed_list)} seeds {seed_list} of this recipe on "
       f"{saved['data']['counts']['train']:,} {saved['data']['source']} training digits")
 print("trained on:", "; ".join(f"{cpu}, {n} thread(s)" for cpu, n in sorted(machines)))
-print("by:", "; ".join(saved["commands"]))
+print("made by:", *saved["commands"], sep="\n  ")
 recipe = DEFAULT_CONFIG.to_dict()
 del recipe["seed"], recipe["device"]
 assert saved["recipe"] == json.loads(json.dumps(recipe)) and len(saved["seeds"]) >= 3
-bounds = {"fid": 1.5 * spread["fid"]["max"],  # the worst seed, with 50% to spare
+bounds = {"fid": 2 * spread["fid"]["max"],  # twice the worst seed's
           "classes": spread["classes_present"]["min"] - 1,
           "evenness": spread["evenness"]["min"] - 0.1,
-          "tracked_fid": 1.5 * spread["final_tracked_fid"]["max"]}
+          "tracked_fid": 2 * spread["final_tracked_fid"]["max"]}
 print(f"this run must reach: FID < {bounds['fid']:.1f}, "
       f"classes >= {bounds['classes']}, evenness >= {bounds['evenness']:.2f},")
 print(f"  and FID < {bounds['tracked_fid']:.1f} "
@@ -315,8 +317,8 @@ plt.show()
 # ### Losses and the discriminator's verdicts
 #
 # A GAN's losses do not go to zero: each player's loss is the other's gain. What a healthy run shows is a
-# balance. In all three saved seeds the last epoch ends with $D(x)$ at 0.51 on average and $D(G(z))$ at
-# 0.39 to 0.40: neither is pinned at 0 or 1, and $D$ keeps a small lead. Had $D$ won outright,
+# balance. In all five saved seeds the last epoch ends with $D(x)$ at 0.50 to 0.51 on average and
+# $D(G(z))$ at 0.39 to 0.40: neither is pinned at 0 or 1, and $D$ keeps a small lead. Had $D$ won outright,
 # $D(G(z))$ would sit at zero and the generator's loss would climb.
 
 # %%
@@ -325,9 +327,9 @@ plt.show()
 
 # %%
 final = {k: v[-1] for k, v in epoch_means(run.history).items()}  # last epoch's means
-print("this run, last epoch:", {k: round(v, 2) for k, v in final.items()})
-print("saved seeds, last epoch (min, max):",
-      {k: (round(spread[k]["min"], 2), round(spread[k]["max"], 2)) for k in final})
+print("means over the last epoch   this run   saved seeds")
+for k, v in final.items():
+    print(f"  {k:<24} {v:9.2f}   {spread[k]['min']:.2f} to {spread[k]['max']:.2f}")
 assert 0.05 < final["d_fake"] < final["d_real"] < 0.95  # neither player has won
 
 # %% [markdown]
@@ -375,9 +377,9 @@ plt.show()
 # During training the run kept 1,000 images from one fixed set of noise vectors every few epochs (as
 # bytes, so no weights need to be stored). The plot shows their distance to the test digits, with the
 # saved seeds' curves in grey; the dashed line is the floor for 1,000 real digits. In every seed the
-# distance falls from about 2,190 before training to between 137 and 148 after 40 epochs, fastest in
-# the first epochs. It does not fall smoothly: seeds 0 and 1 each have a four-epoch stretch where it
-# rises by 26 and 37. But in all three seeds the last four epochs still lower it, by 13 to 29: the
+# distance falls from about 2,190 before training to between 116 and 148 after 40 epochs, fastest in
+# the first epochs. It does not always fall smoothly: seeds 0 and 1 each have a four-epoch stretch where
+# it rises, by 26 and 37. But in all five seeds the last four epochs still lower it, by 13 to 37: the
 # reports' 200 epochs (`--epochs 200`) would likely buy better digits, with time the book does not
 # spend here.
 
@@ -391,22 +393,24 @@ plt.show()
 assert floor_1000 < fids[-1] < min(fids[0] / 5, bounds["tracked_fid"])
 
 # %% [markdown]
-# ## Three seeds
+# ## Five seeds
 #
 # The table lists what `python -m lib.gan seeds` measured for each seed, exactly as the cells above
-# measure the chapter's run. What the recipe does, as far as three seeds can tell:
+# measure the chapter's run. What the recipe does, as far as five seeds can tell:
 #
-# - **Quality.** The FID of 2,000 generated digits is 135 to 144, against a floor of 4.6 for as many
-#   real digits: about 30 times the distance between two samples of real digits. The seeds agree
-#   closely, within 7% of each other, and far more closely than the recipes in the comparison above
-#   differ.
-# - **Coverage.** All three seeds draw all ten digits, and none unevenly: the evenness is 0.97 to 0.99,
+# - **Quality.** The FID of 2,000 generated digits is 103 to 144 (median 135), against a floor of 4.6 for
+#   as many real digits: 22 to 31 times the distance between two samples of real digits. The seeds
+#   disagree by 40% here, far more than the two best recipes of the comparison above differed (by 3%,
+#   with half the training): one run's FID says little about its recipe, and two single runs that
+#   differ by less than this spread say nothing about which recipe is better.
+# - **Coverage.** All five seeds draw all ten digits, and none unevenly: the evenness is 0.97 to 0.99,
 #   and the rarest digit still gets 87 to 128 of the 2,000 samples (4% to 6%, against 10% each in the
-#   test digits). The seeds agree on which digit is rarest, the zero in all three, but not on which is
-#   most common (a nine in seed 0, a three in seeds 1 and 2).
-# - **Balance.** $D(x)$ ends at 0.51 and $D(G(z))$ at 0.39 to 0.40 in every seed (above).
+#   test digits). Which digit is rarest depends on the seed: the zero in three of them, the eight and
+#   the four in the other two.
+# - **Balance.** $D(x)$ ends at 0.50 to 0.51 and $D(G(z))$ at 0.39 to 0.40 in every seed (above): on
+#   this, the seeds agree closely.
 #
-# The chapter's own run is a fourth draw, and on another CPU a different one: the cells above print its
+# The chapter's own run is one more draw, and on another CPU a different one: the cells above print its
 # numbers without comparing them, and check them only against bounds that leave every seed plenty of
 # room.
 
@@ -418,31 +422,32 @@ rows = [(e["seed"], f"{e['fid']:.1f}", f"{e['real_floor']:.1f}", e["classes_pres
          f"{e['evenness']:.3f}", f"{e['last_epoch']['d_real']:.2f}",
          f"{e['last_epoch']['d_fake']:.2f}", f"{e['wall_seconds'] / 60:.1f}")
         for e in saved["seeds"]]
-caption = "2,000 generated digits per seed; D's verdicts are last-epoch means"
+caption = "2,000 generated digits per seed; D(x), D(G(z)): means over the last epoch"
 display(HTML(html_table(columns, rows, caption=caption)))
 
 # %%
 # The statements above, checked against the saved seeds (not against this run).
 fid, floor = spread["fid"], spread["real_floor"]
-assert 130 <= fid["min"] and fid["max"] <= 145 and fid["max"] < 1.07 * fid["min"]
+assert len(saved["seeds"]) == 5
+assert (round(fid["min"]), round(fid["median"]), round(fid["max"])) == (103, 135, 144)
+assert 1.35 < fid["max"] / fid["min"] < 1.45  # they disagree by 40%
 assert round(floor["min"], 1) == round(floor["max"], 1) == 4.6
-assert 29 < fid["min"] / floor["max"] and fid["max"] / floor["min"] < 32
+assert 22 < fid["min"] / floor["max"] and fid["max"] / floor["min"] < 32
 assert spread["classes_present"]["min"] == 10 and spread["evenness"]["min"] >= 0.97
 assert (spread["min_class_count"]["min"], spread["min_class_count"]["max"]) == (87, 128)
-assert all(e["class_counts"].index(e["min_class_count"]) == 0 for e in saved["seeds"])
-most = [e["class_counts"].index(max(e["class_counts"])) for e in saved["seeds"]]
-assert most == [9, 3, 3]
-assert round(spread["d_real"]["min"], 2) == round(spread["d_real"]["max"], 2) == 0.51
-d_fake = spread["d_fake"]
+rarest = [e["class_counts"].index(e["min_class_count"]) for e in saved["seeds"]]
+assert sorted(rarest) == [0, 0, 0, 4, 8]
+d_real, d_fake = spread["d_real"], spread["d_fake"]
+assert 0.50 <= round(d_real["min"], 2) <= round(d_real["max"], 2) <= 0.51
 assert 0.39 <= round(d_fake["min"], 2) <= round(d_fake["max"], 2) <= 0.40
 curves = [e["fid_over_training"]["fid"] for e in saved["seeds"]]
 assert all(2180 < c[0] < 2200 for c in curves)
 tracked = spread["final_tracked_fid"]
-assert (tracked["min"], tracked["max"]) == (136.99, 147.59)
+assert (round(tracked["min"]), round(tracked["max"])) == (116, 148)
 rises = [max(b - a for a, b in zip(c, c[1:])) for c in curves]  # largest 4-epoch rise
-assert [round(r) for r in rises[:2]] == [26, 37] and rises[2] < 0
+assert [round(r) for r in rises[:2]] == [26, 37] and max(rises[2:]) < 5
 drops = [c[-2] - c[-1] for c in curves]  # the last four epochs
-assert 13 <= min(drops) and max(drops) <= 30
+assert 13 <= min(drops) and max(drops) <= 38
 print("every statement about the seeds holds")
 
 # %% [markdown]
@@ -457,7 +462,7 @@ print("every statement about the seeds holds")
 # python -m lib.gan evaluate --checkpoint runs/gan/mnist_generator.pt
 # python -m lib.gan interpolate --checkpoint runs/gan/mnist_generator.pt \
 #     --from-digit 3 --to-digit 4 --steps 7 --out strip.png
-# python -m lib.gan seeds --seeds 0-2     # this recipe per seed: results/gan_seeds.json
+# python -m lib.gan seeds --seeds 0-4     # this recipe per seed: results/gan_seeds.json
 # ```
 #
 # A checkpoint is written after every epoch (atomically, with the optimisers' state and every random
