@@ -39,13 +39,14 @@ from typing import Any, Sequence
 
 import torch
 
-from lib.checkpoint import load_checked, save_atomic
-from lib.cli import Parser, positive_float, print_summary, run
+from lib.core.cache import digest
+from lib.core.files import load_checked, save_atomic
+from lib.core.cli import Parser, positive_float, print_summary, run
 from lib.gan.config import GANConfig
 from lib.gan.models import Generator, sample
-from lib.gan.train import new_state, run_epoch, steps_per_epoch, subset
-from lib.progress import progress
-from lib.repro import pin_threads
+from lib.gan.train import new_state, run_epoch, steps_per_epoch
+from lib.core.progress import progress
+from lib.core.repro import pin_threads
 
 BASE_RECIPES = {  # name -> the GANConfig fields that make the recipe (all else: GANConfig's defaults)
     "reports: Adam betas (0.9, 0.999)": dict(betas=(0.9, 0.999), label_smoothing=0.0, g_steps=1),
@@ -61,7 +62,7 @@ RUN_KIND, RUN_FORMAT = "gan-recipe-run", 2
 def train_for(config: GANConfig, images: torch.Tensor, budget: float, desc: str) -> tuple[Generator, dict]:
     """Train a fresh run of ``config`` until ``budget`` seconds of this process's CPU time are spent."""
     state = new_state(config)
-    data = subset(images, config.limit)
+    data = images
     cpu_start, wall_start = time.process_time(), time.perf_counter()
 
     def spent() -> float:
@@ -80,7 +81,7 @@ def train_for(config: GANConfig, images: torch.Tensor, budget: float, desc: str)
 
 def run_one(config: GANConfig, budget: float, images: torch.Tensor, work: Path, desc: str) -> tuple[Generator, dict]:
     """Train one recipe with one seed, or reuse the finished run saved under ``work``."""
-    path = work / f"seed{config.seed}-{config.digest('budget', budget)}.pt"
+    path = work / f"seed{config.seed}-{digest(config.to_dict(), 'budget', budget)}.pt"
     if path.is_file():
         saved = load_checked(path, RUN_KIND)
         if saved.get("format") == RUN_FORMAT and saved["config"] == config.to_dict():
@@ -96,7 +97,7 @@ def run_one(config: GANConfig, budget: float, images: torch.Tensor, work: Path, 
 
 def score(generator: Generator, classifier, test_images: torch.Tensor, seed: int) -> dict:
     """FID against the test split and class coverage of EVAL_SAMPLES generated digits."""
-    from lib.metrics import class_distribution, fid
+    from lib.mnist.fid import class_distribution, fid
 
     fake = sample(generator, EVAL_SAMPLES, rng=torch.Generator().manual_seed(10_000 + seed))
     spread = class_distribution(classifier.predict(fake))
@@ -164,7 +165,7 @@ def _parser() -> Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     import json
 
-    from lib.classifier import get_classifier
+    from lib.mnist.classifier import get_classifier
     from lib.mnist import mnist_tensors, source_info
 
     args = _parser().parse_args(argv)

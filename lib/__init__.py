@@ -1,14 +1,16 @@
 """Shared code of the book: every notebook imports its models, data and training loops from here.
 
-Modules (one concept each):
-    device      -- choose the torch device (``auto`` picks CUDA when present)
-    repro       -- seeds and thread counts pinned for reproducible runs
-    progress    -- progress bars: a notebook bar in Jupyter, a text bar on stderr elsewhere
-    cli         -- command-line helpers: one-line errors with exit status 2, JSON summaries
-    checkpoint  -- atomic writes and safe (``weights_only=True``) loads of state dicts with their config
-    lstm        -- the LSTM of chapter 01, written gate by gate
-    rnn         -- the vanilla RNN of chapter 02
-    palindrome  -- palindrome data, training and sweeps (``python -m lib.palindrome``)
-    mnist       -- MNIST on disk in torchvision's layout, without internet (``python -m lib.mnist``)
-    gan         -- the fully connected GAN of chapters 03 and 04 (``python -m lib.gan``)
+Packages, laid out by chapter (each module opens with a docstring naming the chapters that use it):
+
+    lstm        -- chapter 01: the LSTM and RNN written gate by gate, hand-derived BPTT, gradient
+                   diagnostics, and the fast training path (cell, rnn, bptt, gradients, fast, fast_rnn)
+    palindrome  -- chapter 02: palindrome data, curriculum, training, sweeps, statistics, transfer,
+                   plots (``python -m lib.palindrome``)
+    mnist       -- chapter 03: preparing the digits without internet (npm, prepare), loading them
+                   (load), the judge classifier (classifier) and FID (fid) (``python -m lib.mnist``)
+    gan         -- chapters 03-04: models, losses, training, checkpoints, the cached default run,
+                   interpolation, evaluation, seeds, plots, tables, widgets (``python -m lib.gan``)
+    core        -- what every chapter shares: paths, device, repro (seeds and threads), checks,
+                   files (atomic writes, safe loads), cache (train or load), seeded construction,
+                   inference in chunks, progress bars, CLI helpers
 """

@@ -30,8 +30,8 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import HTML, display
 
-from lib.classifier import get_classifier
 from lib.core.paths import cache_dir, data_dir, results_dir
+from lib.core.repro import pin_threads, seed_everything
 from lib.gan import DEFAULT_CONFIG, Discriminator, Generator, default_run
 from lib.gan.evaluate import evaluate_generator, fid_over_training
 from lib.gan.losses import gradients
@@ -39,9 +39,9 @@ from lib.gan.plots import (plot_class_counts, plot_fid, plot_history,
                            plot_loss_gradients, plot_snapshots)
 from lib.gan.tables import html_table, layer_rows
 from lib.gan.train import epoch_means, steps_per_epoch
-from lib.metrics import real_floor
 from lib.mnist import mnist_tensors, source_info
-from lib.repro import pin_threads, seed_everything
+from lib.mnist.classifier import get_classifier
+from lib.mnist.fid import real_floor
 
 pin_threads()
 rng = seed_everything(0)
@@ -87,8 +87,9 @@ assert len(test_images) >= 1000 and train_images.min() >= -1 and train_images.ma
 # The usual fix, used here, is the *non-saturating* loss: $G$ maximises $\log D(G(z))$ instead, i.e.
 # minimises $-\log D(G(z))$. Both have the same fixed point, but their gradients differ where it matters.
 #
-# Let $l$ be the discriminator's logit, $D(G(z)) = \sigma(l)$ (our discriminator returns $l$ and the
-# losses use `BCEWithLogitsLoss`, which is numerically safer than taking the log of a sigmoid). Then
+# Let $l$ be the discriminator's logit, $D(G(z)) = \sigma(l)$ (our discriminator returns $l$, and the
+# losses in `lib.gan.losses` write $-\log\sigma(l)$ as $\operatorname{softplus}(-l)$, which is
+# numerically safer than taking the log of a sigmoid; training calls these same functions). Then
 #
 # $$\frac{\partial}{\partial l}\log\big(1-\sigma(l)\big) = -\sigma(l), \qquad
 #   \frac{\partial}{\partial l}\big(-\log\sigma(l)\big) = -\big(1-\sigma(l)\big).$$
@@ -336,7 +337,7 @@ assert 0.05 < final["d_fake"] < final["d_real"] < 0.95  # neither player has won
 # ## How good are the digits?
 #
 # Pictures can flatter. A small convolutional classifier, trained on the same training digits
-# (`lib.classifier`), gives two numbers.
+# (`lib.mnist.classifier`), gives two numbers.
 #
 # - The **Fréchet distance** (FID-style): fit a Gaussian to the classifier's penultimate features of the
 #   generated digits and another to those of the real test digits, and measure

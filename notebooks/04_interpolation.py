@@ -18,15 +18,15 @@ import json
 import matplotlib.pyplot as plt
 from IPython.display import HTML, display
 
-from lib.classifier import get_classifier
 from lib.core.paths import cache_dir, data_dir, results_dir
+from lib.core.repro import pin_threads, seed_everything
 from lib.gan import default_generator
 from lib.gan.interpolate import (compare_paths, digit_probabilities, expected_norm,
                                  norms_along, pick_endpoints, strip)
 from lib.gan.plots import plot_norms, plot_strips
 from lib.gan.tables import html_table
 from lib.gan.widgets import InterpolationWidget, jshtml_slider
-from lib.repro import pin_threads, seed_everything
+from lib.mnist.classifier import get_classifier
 
 pin_threads()
 rng = seed_everything(0)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lib.repro import torch_threads
+from lib.core.repro import torch_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 

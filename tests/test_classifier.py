@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from lib import classifier as clf
-from lib.checkpoint import load_checked
-from lib.cli import run
-from lib.classifier import (ClassifierConfig, MnistClassifier, accuracy, get_classifier, random_shift,
-                            train_classifier)
+from lib.core.files import load_checked, save_atomic
+from lib.core.inference import CHUNK
+from lib.core.repro import torch_threads
+from lib.mnist import classifier as clf
 from lib.mnist import is_prepared, mnist_tensors
-from lib.repro import torch_threads
+from lib.mnist.__main__ import main as mnist_main
+from lib.mnist.classifier import ClassifierConfig, MnistClassifier, accuracy, get_classifier, random_shift
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -35,7 +35,7 @@ def test_shapes_for_flat_and_image_inputs():
 
 def test_chunked_inference_equals_one_pass():
     model = MnistClassifier(dataclasses.replace(TINY, feature_dim=8)).eval()
-    images = torch.rand(2 * clf._CHUNK + 7, 784) * 2 - 1  # more than two chunks
+    images = torch.rand(2 * CHUNK + 7, 784) * 2 - 1  # more than two chunks
     with torch.no_grad():
         logits = model(images)  # (N, 10)
     torch.testing.assert_close(model.features(images), model._features(images).detach())
@@ -101,37 +101,32 @@ def test_cache_trains_once_then_loads(tiny_cache, monkeypatch):
 
 @needs_data
 def test_foreign_checkpoint_in_the_cache_is_refused(tmp_path):
-    from lib.checkpoint import save_atomic
-
     save_atomic({"kind": "gan-generator", "format": 1, "config": {}}, clf.cache_path(TINY, DATA, tmp_path))
     with pytest.raises(ValueError, match="not 'mnist-classifier'"):
         get_classifier(DATA, tmp_path, device="cpu", config=TINY)
 
 
-@pytest.mark.slow
-@needs_data
-def test_default_classifier_reaches_98_percent():
-    """Trains the default classifier once (then cache/ holds it) and checks the accuracy the book reports."""
-    model = get_classifier(DATA, REPO / "cache", device="cpu")
-    assert model.test_accuracy >= 0.98
+@pytest.fixture(scope="module")
+def default_cache(tmp_path_factory) -> Path:
+    """A cache folder holding the default classifier, trained once for the tests that need it."""
+    cache_dir = tmp_path_factory.mktemp("default_cache")
+    get_classifier(DATA, cache_dir, device="cpu")
+    return cache_dir
 
 
 @pytest.mark.slow
 @needs_data
-def test_cli_reports_the_cached_accuracy(capsys):
-    clf.main(["train", "--root", str(DATA), "--cache", str(REPO / "cache"), "--device", "cpu"])
+def test_default_classifier_reaches_98_percent(default_cache):
+    """The accuracy the book reports, for the default config."""
+    assert get_classifier(DATA, default_cache, device="cpu").test_accuracy >= 0.98
+
+
+@pytest.mark.slow
+@needs_data
+def test_cli_reports_the_cached_accuracy(default_cache, capsys):
+    mnist_main(["classifier", "--root", str(DATA), "--cache", str(default_cache), "--device", "cpu"])
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["cached"] is True and summary["test_accuracy"] >= 0.98
-
-
-@pytest.mark.parametrize("args", [["train", "--epochs", "0"], ["train", "--device", "tpu"], ["fit"],
-                                  ["train", "--root", "no-such-folder"]])
-def test_cli_bad_input_is_one_line_and_exit_2(args, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        run(clf.main, args)
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "error" in err
 
 
 @needs_data

@@ -1,11 +1,11 @@
 """GAN checkpoints: a full round trip, and clear refusals of pickled code, truncation and other models."""
-import pickle
 from pathlib import Path
 
 import pytest
 import torch
 
-from lib.checkpoint import save_atomic
+from helpers import evil_checkpoint
+from lib.core.files import save_atomic
 from lib.gan import GANConfig
 from lib.gan.checkpoints import load_generator, load_state, save_generator, save_state
 from lib.gan.train import new_state, train
@@ -57,27 +57,16 @@ def test_no_temporary_file_is_left(trained, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
 
 
-class MakesAFile:
-    """Unpickling this object would create a marker file: a stand-in for any code a pickle can run."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
-
-
 def test_a_pickle_that_would_run_code_is_refused_and_does_not_run(tmp_path):
     marker = tmp_path / "code_ran"
     path = tmp_path / "evil.pt"
-    torch.save({"kind": "gan-generator", "format": 1, "config": {}, "generator": MakesAFile(marker)}, path)
+    evil_checkpoint(path, marker)
     with pytest.raises(ValueError, match="refused"):
         load_generator(path)
     with pytest.raises(ValueError, match="refused"):
         load_state(path)
     assert not marker.exists()
-    loaded = torch.load(path, weights_only=False)  # the control: an unrestricted load does run it
-    loaded["generator"].close()
+    torch.load(path, weights_only=False)  # the control: an unrestricted load does run it
     assert marker.exists()
 
 

@@ -11,10 +11,10 @@ import torch
 from PIL import Image
 
 import lib.mnist
-from lib.checkpoint import save_atomic
-from lib.cli import run
+from lib.core.files import save_atomic
+from lib.core.cli import run
 from lib.gan.__main__ import main
-from test_gan_resume import fake_mnist
+from helpers import evil_checkpoint, fake_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = ROOT / "data"
@@ -23,7 +23,7 @@ REAL_DATA = ROOT / "data"
 @pytest.fixture(autouse=True)
 def quiet_one_thread(monkeypatch):
     monkeypatch.setenv("DLBOOK_THREADS", "1")
-    monkeypatch.setenv("DLBOOK_PROGRESS", "0")
+    monkeypatch.setenv("TQDM_DISABLE", "1")
     before = torch.get_num_threads()
     yield
     torch.set_num_threads(before)
@@ -41,11 +41,11 @@ def cli(argv, capsys):
 def trained_run(tmp_path_factory):
     """A one-epoch run on a tiny fake MNIST, made once through the real command line."""
     base = tmp_path_factory.mktemp("gan_cli")
-    root = fake_mnist(base / "data")
-    done = subprocess.run([sys.executable, "-m", "lib.gan", "train", "--epochs", "1", "--limit", "128",
+    root = fake_mnist(base / "data", n_train=128)
+    done = subprocess.run([sys.executable, "-m", "lib.gan", "train", "--epochs", "1",
                            "--device", "cpu", "--root", str(root), "--out", str(base / "run")],
                           cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "DLBOOK_THREADS": "1", "DLBOOK_PROGRESS": "0"})
+                          env={**os.environ, "DLBOOK_THREADS": "1", "TQDM_DISABLE": "1"})
     assert done.returncode == 0, done.stderr
     return base, json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -92,14 +92,6 @@ def test_evaluate_and_interpolate_on_real_data(trained_run, tmp_path, capsys):
     assert Image.open(tmp_path / "strip.png").size == (9 * 28 + 10 * 2, 28 + 2 * 2)
 
 
-class MakesAFile:
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
-
-
 @pytest.fixture
 def bad_files(trained_run, tmp_path):
     """Checkpoints that must be refused, and an existing output file that must survive."""
@@ -113,7 +105,7 @@ def bad_files(trained_run, tmp_path):
     files["truncated"].write_bytes(good[: len(good) // 3])
     save_atomic({"kind": "palindrome", "format": 1, "config": {}, "model": {"w": torch.zeros(2)}}, files["palindrome"])
     save_atomic({"kind": "mnist-classifier", "format": 1, "config": {}, "state_dict": {}}, files["classifier"])
-    torch.save({"kind": "gan-generator", "generator": MakesAFile(files["marker"])}, files["evil"])
+    evil_checkpoint(files["evil"], files["marker"])
     files["existing"].write_bytes(b"keep me")
     files["empty"].mkdir()
     return files
@@ -170,4 +162,3 @@ def test_help_lists_every_command_and_flag():
     assert done.returncode == 0
     for flag in ("--epochs", "--out", "--seed", "--device", "--resume", "--betas", "--g-steps"):
         assert flag in done.stdout
-    assert "--limit" not in done.stdout  # a test-only option stays hidden

@@ -1,6 +1,4 @@
 """The GAN's networks match the reports' layer sizes; sampling happens in eval mode; the losses are right."""
-import hashlib
-import json
 import math
 
 import pytest
@@ -104,31 +102,19 @@ def test_losses_match_the_formulas_in_float64():
 
 @pytest.mark.parametrize("bad", [dict(lr=0), dict(lr=-1e-3), dict(batch_size=0), dict(latent_dim=0),
                                  dict(epochs=0), dict(betas=(1.0, 0.999)), dict(betas=(0.5,)),
-                                 dict(label_smoothing=0.7), dict(seed=-1), dict(limit=10), dict(epochs=1.5),
+                                 dict(label_smoothing=0.7), dict(seed=-1), dict(epochs=1.5),
                                  dict(device="tpu"), dict(g_steps=0), dict(g_steps=1.5), dict(g_steps=True)])
 def test_config_refuses_bad_values(bad):
     with pytest.raises(ValueError):
         GANConfig(**bad)
 
 
-def test_config_round_trip_and_digest():
+def test_config_round_trip():
     cfg = GANConfig(betas=[0.5, 0.99], epochs=3)
     assert cfg.betas == (0.5, 0.99)
     assert GANConfig.from_dict(cfg.to_dict()) == cfg
-    assert cfg.digest() == GANConfig(betas=(0.5, 0.99), epochs=3, device="cpu").digest()  # device not in the key
-    assert cfg.digest() != GANConfig(betas=(0.5, 0.99), epochs=4).digest()
     with pytest.raises(ValueError):
         GANConfig.from_dict({**cfg.to_dict(), "hidden": 3})
-
-
-def test_a_config_from_before_g_steps_loads_with_one_and_keeps_its_cache_key():
-    stored = {k: v for k, v in GANConfig(epochs=3).to_dict().items() if k != "g_steps"}  # an older checkpoint's
-    cfg = GANConfig.from_dict(stored)
-    assert cfg.g_steps == 1
-    without_device = {k: v for k, v in stored.items() if k != "device"}
-    key_before_the_field = hashlib.sha256(json.dumps([without_device], sort_keys=True).encode()).hexdigest()[:16]
-    assert cfg.digest() == key_before_the_field  # the cached default run stays valid
-    assert GANConfig(epochs=3, g_steps=2).digest() != key_before_the_field
 
 
 def test_default_config_is_the_reports_setting_but_for_epochs_and_betas():

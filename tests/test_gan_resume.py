@@ -14,28 +14,13 @@ from pathlib import Path
 import pytest
 import torch
 
-import lib.mnist
+from helpers import fake_mnist
 from lib.gan import GANConfig
 from lib.gan.checkpoints import load_state, save_state
 from lib.gan.train import new_state, train
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "DLBOOK_THREADS": "1", "DLBOOK_PROGRESS": "0"}
-
-
-def fake_mnist(root: Path, n_train: int = 256, n_test: int = 64) -> Path:
-    """A tiny prepared MNIST root (random pixels, cycling labels) in lib.mnist's layout."""
-    folder = lib.mnist.raw_folder(root)
-    folder.mkdir(parents=True)
-    generator = torch.Generator().manual_seed(0)
-    for split, n in (("train", n_train), ("test", n_test)):
-        images = torch.randint(0, 256, (n, 28, 28), generator=generator, dtype=torch.uint8)
-        labels = (torch.arange(n) % 10).to(torch.uint8)
-        (folder / lib.mnist.RAW_FILES[(split, "images")]).write_bytes(lib.mnist.idx_bytes(images))
-        (folder / lib.mnist.RAW_FILES[(split, "labels")]).write_bytes(lib.mnist.idx_bytes(labels))
-    info = {"source": "fake", "counts": {"train": n_train, "test": n_test}, "sha256": "fake"}
-    (folder.parent / lib.mnist.SOURCE_FILE).write_text(json.dumps(info))
-    return root
+ENV = {**os.environ, "DLBOOK_THREADS": "1", "TQDM_DISABLE": "1"}
 
 
 # Resume must give torch.equal weights: pin one thread so reductions round the same in every run.
@@ -90,7 +75,7 @@ def gan_cli(*args: str) -> list[str]:
 
 def test_sigkill_between_checkpoints_then_resume(tmp_path):
     root = fake_mnist(tmp_path / "data")
-    common = ["--epochs", "10", "--limit", "256", "--batch-size", "32", "--seed", "7", "--device", "cpu",
+    common = ["--epochs", "10", "--batch-size", "32", "--seed", "7", "--device", "cpu",
               "--root", str(root)]
     whole = subprocess.run(gan_cli(*common, "--out", str(tmp_path / "whole")), env=ENV, cwd=ROOT,
                            capture_output=True, text=True)

@@ -14,17 +14,17 @@ import pytest
 import torch
 
 import lib.gan.seeds as seeds
-from lib.cli import run
+from lib.core.cli import run
 from lib.gan.__main__ import main
 from lib.gan.seeds import parse_seeds
-from test_gan_resume import fake_mnist
+from helpers import fake_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
 def quiet(monkeypatch):
-    monkeypatch.setenv("DLBOOK_PROGRESS", "0")
+    monkeypatch.setenv("TQDM_DISABLE", "1")
     monkeypatch.setenv("DLBOOK_THREADS", "1")
     before = torch.get_num_threads()
     yield
@@ -163,7 +163,7 @@ def test_one_real_seed_end_to_end(data, tmp_path):
     done = subprocess.run([sys.executable, "-m", "lib.gan", "seeds", "--seeds", "3", "--root", str(data),
                            "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "seeds.json"),
                            "--samples", "64", "--device", "cpu"], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "DLBOOK_PROGRESS": "0", "DLBOOK_NATIVE": "0"})
+                          env={**os.environ, "TQDM_DISABLE": "1", "DLBOOK_NATIVE": "0"})
     assert done.returncode == 0, done.stderr
     entry = json.loads((tmp_path / "seeds.json").read_text())["seeds"][0]
     assert entry["seed"] == 3 and not entry["from_cache"] and entry["machine"]["threads"] == 1

@@ -9,8 +9,9 @@ from torch import nn
 import lib.mnist
 from lib.gan import DEFAULT_CONFIG, GANConfig, default_run, sample
 from lib.gan.cache import cache_path
+from lib.gan.losses import discriminator_loss, non_saturating_loss
 from lib.gan.train import gan_step, new_state, run_epoch, steps_per_epoch, train
-from lib.repro import torch_threads
+from lib.core.repro import torch_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +29,7 @@ def test_one_step_moves_both_networks_and_reports_probabilities():
     state = new_state(tiny_config())
     g0 = [p.clone() for p in state.generator.parameters()]
     d0 = [p.clone() for p in state.discriminator.parameters()]
-    loss_d, loss_g, d_real, d_fake = gan_step(state, tiny_images(32), nn.BCEWithLogitsLoss())
+    loss_d, loss_g, d_real, d_fake = gan_step(state, tiny_images(32))
     assert all(not torch.equal(a, b) for a, b in zip(g0, state.generator.parameters()))
     assert all(not torch.equal(a, b) for a, b in zip(d0, state.discriminator.parameters()))
     assert loss_d > 0 and loss_g > 0 and 0 < d_real < 1 and 0 < d_fake < 1
@@ -38,7 +39,7 @@ def test_discriminator_step_alone_does_not_touch_the_generator():
     state = new_state(tiny_config())
     state.opt_g = torch.optim.SGD(state.generator.parameters(), lr=0.0)  # freeze G's update, keep its gradient
     g0 = [p.clone() for p in state.generator.parameters()]
-    gan_step(state, tiny_images(32), nn.BCEWithLogitsLoss())
+    gan_step(state, tiny_images(32))
     assert all(torch.equal(a, b) for a, b in zip(g0, state.generator.parameters()))
 
 
@@ -95,11 +96,20 @@ def test_same_seed_same_weights_other_seed_other_weights():
     assert not torch.equal(a.generator.net[0].weight, c.generator.net[0].weight)
 
 
-def test_limit_uses_a_subset_and_too_few_digits_fail_clearly():
-    state = train(new_state(tiny_config(limit=64, epochs=1)), tiny_images(128))
+def test_fewer_digits_fewer_steps_and_too_few_fail_clearly():
+    state = train(new_state(tiny_config(epochs=1)), tiny_images(64))
     assert state.step == 2
     with pytest.raises(ValueError, match="fewer than one batch"):
         train(new_state(tiny_config()), tiny_images(16))
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_the_losses_training_calls_equal_binary_cross_entropy(smoothing):
+    real, fake = torch.randn(2, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    bce = nn.BCEWithLogitsLoss()
+    expected_d = bce(real, torch.full_like(real, 1 - smoothing)) + bce(fake, torch.zeros_like(fake))
+    torch.testing.assert_close(discriminator_loss(real, fake, smoothing), expected_d)
+    torch.testing.assert_close(non_saturating_loss(fake), bce(fake, torch.ones_like(fake)))
 
 
 def test_new_state_leaves_the_global_rng_alone():

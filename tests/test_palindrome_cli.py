@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-ENV = {**os.environ, "DLBOOK_PROGRESS": "0", "DLBOOK_THREADS": "1"}
+ENV = {**os.environ, "TQDM_DISABLE": "1", "DLBOOK_THREADS": "1"}
 
 
 def run_cli(*args, timeout=300):

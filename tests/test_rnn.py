@@ -6,7 +6,7 @@ from torch.testing import assert_close
 
 from lib.lstm.rnn import RNN
 
-from reference import inputs, torch_logits
+from helpers import inputs, torch_logits
 
 TOL = dict(atol=1e-10, rtol=1e-10)
 SHAPES = [(1, 1), (1, 6), (3, 1), (2, 5), (4, 8)]  # (batch, T): batch 1, T = 1, odd and even T

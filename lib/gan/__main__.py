@@ -24,9 +24,9 @@ from typing import Sequence
 
 import torch
 
-from lib.cli import (Parser, existing_file, output_path, positive_float, positive_int, print_summary,
+from lib.core.cli import (Parser, existing_file, output_path, positive_float, positive_int, print_summary,
                      require_folder, run)
-from lib.device import pick_device
+from lib.core.device import pick_device
 from lib.gan.cache import DEFAULT_CONFIG
 from lib.gan.checkpoints import load_generator, load_state, save_generator, save_state
 from lib.gan.config import GANConfig
@@ -38,7 +38,7 @@ from lib.gan.train import SNAPSHOT_NAMES, epoch_means, new_state, train
 CHECKPOINT = "checkpoint.pt"
 GENERATOR_FILE = "mnist_generator.pt"
 # Flags of `train` that define the run; with --resume they must agree with the checkpoint's config.
-RUN_FLAGS = ("epochs", "seed", "betas", "lr", "batch_size", "label_smoothing", "g_steps", "limit", "track_every")
+RUN_FLAGS = ("epochs", "seed", "betas", "lr", "batch_size", "label_smoothing", "g_steps", "track_every")
 
 
 def digit(text: str) -> int:
@@ -107,7 +107,6 @@ def _train_parser(commands) -> None:
     p.add_argument("--track-every", type=non_negative_int, default=None,
                    help="keep 1,000 samples from fixed noise every N epochs for FID over training (default 0: off)")
     p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out from its checkpoint")
-    p.add_argument("--limit", type=positive_int, default=None, help=argparse.SUPPRESS)  # tests: a small data subset
     _add_common(p)
     p.add_argument("--root", default=None, help=ROOT_HELP)
 
@@ -219,7 +218,7 @@ def cmd_train(args) -> dict:
     return {"command": "train", "out": str(out), "epochs": state.epoch, "steps": state.step,
             "resumed_from_epoch": resumed_from if args.resume else None, "seconds": round(time.perf_counter() - start, 1),
             "device": str(pick_device(state.config.device)), "data": {"source": info.get("source"),
-            "train_digits": min(len(images), state.config.limit or len(images))}, "config": state.config.to_dict(), "last_epoch": last, "files": files}
+            "train_digits": len(images)}, "config": state.config.to_dict(), "last_epoch": last, "files": files}
 
 
 def cmd_sample(args) -> dict:
@@ -230,7 +229,7 @@ def cmd_sample(args) -> dict:
 
 
 def cmd_interpolate(args) -> dict:
-    from lib.classifier import get_classifier
+    from lib.mnist.classifier import get_classifier
 
     generator, _ = load_generator(args.checkpoint, device=args.device)  # bad checkpoints fail before training
     classifier = get_classifier(args.root, args.cache, args.device)
@@ -250,7 +249,7 @@ def cmd_interpolate(args) -> dict:
 
 
 def cmd_evaluate(args) -> dict:
-    from lib.classifier import get_classifier
+    from lib.mnist.classifier import get_classifier
     from lib.gan.evaluate import evaluate_generator
 
     generator, config = load_generator(args.checkpoint, device=args.device)
@@ -295,7 +294,7 @@ def _resolve_folders(args) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from lib.repro import pin_threads
+    from lib.core.repro import pin_threads
 
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)

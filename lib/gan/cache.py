@@ -1,11 +1,8 @@
 """The chapters' default GAN: trained once, then loaded from the cache by chapters 03 and 04 alike.
 
-The cache folder is ``lib.core.paths.cache_dir()`` (``DLBOOK_CACHE``, else ``<repo>/cache``) and the
-data ``lib.core.paths.data_dir()``, unless the caller passes other folders.
-
-The cache file is named by a hash of the training config, the prepared data's digest (SOURCE.json)
-and the numeric context (device type; on the CPU the thread count, see ``lib.repro.numeric_context``),
-so changing any of them trains a new generator instead of reusing a stale one.
+The cache (``lib.core.cache``) is keyed by the training config, the prepared data's digest
+(SOURCE.json) and the numeric context, so changing any of them trains a new generator instead of
+reusing a stale one. The folders default to ``lib.core.paths.data_dir()`` and ``cache_dir()``.
 """
 from __future__ import annotations
 
@@ -13,15 +10,12 @@ import dataclasses
 import os
 from pathlib import Path
 
-from lib.checkpoint import FORMAT
-from lib.core.paths import cache_dir as default_cache_dir
+from lib.core import cache
 from lib.core.paths import data_dir
-from lib.device import pick_device
 from lib.gan.checkpoints import load_state, save_state
 from lib.gan.config import GANConfig
 from lib.gan.models import Generator
 from lib.gan.train import TrainState, new_state, train
-from lib.repro import numeric_context
 
 # 40 epochs over the 8,500 npm training digits is about 5,300 steps: roughly two minutes on two CPU
 # cores. The recipe (Adam betas (0.5, 0.999), one-sided label smoothing 0.1, one G step per D step) is
@@ -37,11 +31,9 @@ def cache_path(config: GANConfig, root: str | os.PathLike | None = None,
     """Where the run of ``config`` on the data under ``root`` is cached (None: the book's folders)."""
     from lib.mnist import source_info
 
-    root = data_dir() if root is None else root
-    cache_dir = default_cache_dir() if cache_dir is None else cache_dir
-    context = numeric_context(pick_device(config.device))
-    key = config.digest(source_info(root).get("sha256"), context, FORMAT)
-    return Path(cache_dir) / f"gan-{key}.pt"
+    weights = {k: v for k, v in config.to_dict().items() if k != "device"}  # the name alone changes nothing
+    data = source_info(data_dir() if root is None else root).get("sha256")
+    return cache.cache_path("gan", weights, data, config.device, cache_dir)
 
 
 def default_run(root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None,
@@ -55,14 +47,14 @@ def default_run(root: str | os.PathLike | None = None, cache_dir: str | os.PathL
 
     root = data_dir() if root is None else root
     config = dataclasses.replace(config or DEFAULT_CONFIG, device=device)
-    path = cache_path(config, root, cache_dir)
-    if path.is_file():
-        state, _ = load_state(path, device=device, restore_global_rng=False)
-    else:
+
+    def train_it() -> TrainState:
         images, _ = mnist_tensors(root, train=True)  # (N, 1, 28, 28) in [-1, 1]; raises with what to run
-        state = train(new_state(config), images, desc="training the GAN")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_state(state, path, source_info(root))
+        return train(new_state(config), images, desc="training the GAN")
+
+    state = cache.cached(cache_path(config, root, cache_dir), train_it,
+                         save=lambda state, path: save_state(state, path, source_info(root)),
+                         load=lambda path: load_state(path, device=device, restore_global_rng=False)[0])
     state.generator.eval()
     state.discriminator.eval()
     return state

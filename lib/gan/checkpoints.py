@@ -1,5 +1,5 @@
 """GAN checkpoints as plain dicts: the full training state (kind "gan") and the generator alone
-(kind "gan-generator", the ``mnist_generator.pt`` file). Both go through ``lib.checkpoint``:
+(kind "gan-generator", the ``mnist_generator.pt`` file). Both go through ``lib.core.files``:
 atomic writes, and loads with ``weights_only=True`` that refuse pickled code.
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 import torch
 
-from lib.checkpoint import FORMAT, load_checked, save_atomic
-from lib.device import pick_device
+from lib.core.files import FORMAT, load_checked, save_atomic
+from lib.core.device import pick_device
 from lib.gan.config import GANConfig
 from lib.gan.models import Generator
 from lib.gan.train import TrainState, new_state

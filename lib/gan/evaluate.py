@@ -15,7 +15,7 @@ def evaluate_generator(generator: Generator, classifier: torch.nn.Module, root: 
     ``root`` is the prepared data (default ``lib.core.paths.data_dir()``).
     """
     from lib.core.paths import data_dir
-    from lib.metrics import class_distribution, fid, real_floor
+    from lib.mnist.fid import class_distribution, fid, real_floor
     from lib.mnist import mnist_tensors, source_info
 
     root = data_dir() if root is None else root
@@ -34,7 +34,7 @@ def evaluate_generator(generator: Generator, classifier: torch.nn.Module, root: 
 def fid_over_training(tracked: dict[str, list], classifier: torch.nn.Module,
                       real_images: torch.Tensor) -> tuple[list[int], list[float]]:
     """FID of every tracked sample set (bytes from fixed noise) against ``real_images``: (epochs, fids)."""
-    from lib.metrics import fid
+    from lib.mnist.fid import fid
 
     fids = []
     for as_bytes in tracked["images"]:

@@ -19,6 +19,8 @@ import math
 import torch
 from torch.nn import functional as F
 
+from lib.core import checks
+from lib.core.inference import chunked
 from lib.gan.models import Generator, sample
 
 METHODS = ("linear", "spherical")
@@ -33,9 +35,8 @@ def check_digit(digit, name: str = "digit") -> int:
 
 
 def check_steps(steps) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a whole number >= 1 (images between the two endpoints), got {steps!r}")
-    return steps
+    """Refuse anything but a whole number of images between the two endpoints, at least 1."""
+    return checks.whole("steps", steps)
 
 
 def linear(begin: torch.Tensor, end: torch.Tensor, x: int, n: int) -> torch.Tensor:
@@ -64,12 +65,10 @@ def latent_path(begin: torch.Tensor, end: torch.Tensor, steps: int = 7, method: 
     return torch.stack([blend(begin, end, x, n) for x in range(n, -1, -1)])  # (n + 1, latent)
 
 
-@torch.no_grad()
 def digit_probabilities(classifier: torch.nn.Module, images: torch.Tensor) -> torch.Tensor:
-    """The classifier's softmax (N, 10) for images in [-1, 1]."""
+    """The classifier's softmax (N, 10) for images in [-1, 1], on the CPU."""
     device = next(classifier.parameters()).device
-    chunks = [torch.softmax(classifier(chunk.to(device)), dim=1).cpu() for chunk in images.split(1000)]
-    return torch.cat(chunks)  # (N, 10)
+    return chunked(lambda chunk: torch.softmax(classifier(chunk), dim=1), images.cpu(), device)  # (N, 10)
 
 
 def candidates(generator: Generator, classifier: torch.nn.Module, count: int = 1000,

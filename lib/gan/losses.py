@@ -3,7 +3,11 @@
     saturating      (the minimax game as written):  minimise  log(1 − σ(l))   = −softplus(l)
     non-saturating  (what training uses):            minimise −log σ(l)       =  softplus(−l)
 
-Their gradients with respect to the logit are −σ(l) and −(1 − σ(l)). Early in training D rejects
+The discriminator's loss is the minimax objective negated, −log D(x) − log(1 − D(G(z))), on logits:
+softplus(−l_real) + softplus(l_fake). With one-sided label smoothing s the real digits' target is
+1 − s instead of 1: (1 − s)·softplus(−l_real) + s·softplus(l_real).
+
+The generator's gradients with respect to the logit are −σ(l) and −(1 − σ(l)). Early in training D rejects
 the fakes (σ(l) ≈ 0): the saturating gradient vanishes there while the non-saturating one is ≈ −1.
 ``gradients`` computes both with autograd, for chapter 03's plot.
 """
@@ -21,6 +25,14 @@ def saturating_loss(fake_logit: torch.Tensor) -> torch.Tensor:
 def non_saturating_loss(fake_logit: torch.Tensor) -> torch.Tensor:
     """Mean of −log D(G(z)) over the batch, from logits (B,); equals BCE with target 1."""
     return F.softplus(-fake_logit).mean()
+
+
+def discriminator_loss(real_logit: torch.Tensor, fake_logit: torch.Tensor,
+                       label_smoothing: float = 0.0) -> torch.Tensor:
+    """Mean of −log D(x) − log(1 − D(G(z))) from logits (B,), real targets 1 − ``label_smoothing``."""
+    target = 1.0 - label_smoothing
+    loss_real = target * F.softplus(-real_logit) + (1.0 - target) * F.softplus(real_logit)  # (B,)
+    return loss_real.mean() + F.softplus(fake_logit).mean()
 
 
 def gradients(logits: torch.Tensor) -> dict[str, torch.Tensor]:

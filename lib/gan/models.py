@@ -4,8 +4,8 @@
     D: x (784) → 512 → 256 → 1                              (one logit; D(x) = σ(logit))
 
 Every hidden layer uses LeakyReLU(0.2). The generator's first hidden layer has no batch norm, as in
-the reports. The discriminator returns a logit rather than a probability: the losses use
-``BCEWithLogitsLoss``, which computes log σ(·) without the overflow of log(sigmoid(·)), and
+the reports. The discriminator returns a logit rather than a probability: the losses
+(``lib.gan.losses``) use softplus, which computes log σ(·) without the overflow of log(sigmoid(·)), and
 ``Discriminator.prob`` gives D(x) = σ(logit) for the curves.
 """
 from __future__ import annotations
@@ -14,6 +14,8 @@ from contextlib import contextmanager
 
 import torch
 from torch import nn
+
+from lib.core import checks
 
 IMAGE_SHAPE = (1, 28, 28)  # (C, H, W) of an MNIST digit
 IMAGE_SIZE = 28 * 28
@@ -36,9 +38,7 @@ class Generator(nn.Module):
 
     def __init__(self, latent_dim: int = 100):
         super().__init__()
-        if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim <= 0:
-            raise ValueError(f"latent_dim must be a whole number above zero, got {latent_dim!r}")
-        self.latent_dim = latent_dim
+        self.latent_dim = checks.whole("latent_dim", latent_dim)
         widths = (latent_dim, *GENERATOR_WIDTHS)
         layers: list[nn.Module] = []
         for k, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):

@@ -27,8 +27,9 @@ import torch
 
 from lib.gan.cache import DEFAULT_CONFIG, cache_path, default_run
 from lib.gan.train import TrainState, epoch_means
-from lib.progress import progress
-from lib.repro import torch_threads
+from lib.core.files import save_json
+from lib.core.progress import progress
+from lib.core.repro import torch_threads
 
 FORMAT = 1
 RESULTS_FILE = "gan_seeds.json"  # under lib.core.paths.results_dir()
@@ -158,19 +159,9 @@ def load_results(path: Path, head: dict[str, Any]) -> dict[str, Any]:
     return saved
 
 
-def write_results(path: Path, results: dict[str, Any]) -> None:
-    """Write ``results`` as JSON atomically: a temporary file in the same folder, then a rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(results, indent=1) + "\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def run_seeds(job: SeedsConfig) -> dict[str, Any]:
     """Train and score each seed of ``job`` missing from ``job.out``, rewriting the file after each one."""
-    from lib.classifier import get_classifier
+    from lib.mnist.classifier import get_classifier
     from lib.mnist import mnist_tensors, source_info
 
     results = load_results(job.out, header(job, source_info(job.root)))  # no data: says `make data`
@@ -186,6 +177,6 @@ def run_seeds(job: SeedsConfig) -> dict[str, Any]:
                 entries = [*results["seeds"], run_seed(job, seed, classifier, test_images)]
                 results["seeds"] = sorted(entries, key=lambda entry: entry["seed"])
                 results["summary"] = summarise(results["seeds"])
-                write_results(job.out, results)
+                save_json(results, job.out)
                 bar.update(1)
     return {"trained": todo, "skipped": [seed for seed in job.seeds if seed in done], **results}

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from torchvision.utils import make_grid, save_image
 
-from lib.cli import require_folder
+from lib.core.files import atomic_file
 
 
 def to_unit(images: torch.Tensor) -> torch.Tensor:
@@ -23,15 +23,9 @@ def grid(images: torch.Tensor, nrow: int = 5, padding: int = 2) -> torch.Tensor:
 
 def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int = 5) -> Path:
     """Write ``images`` as one PNG grid; the file appears whole or not at all."""
-    path = Path(path)
-    require_folder(path.parent)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        save_image(to_unit(images.detach().cpu()), tmp, format="png", nrow=nrow, padding=2, pad_value=1.0)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    with atomic_file(path) as file:
+        save_image(to_unit(images.detach().cpu()), file, format="png", nrow=nrow, padding=2, pad_value=1.0)
+    return Path(path)
 
 
 def png_bytes(images: torch.Tensor, nrow: int = 5, scale: int = 1) -> bytes:

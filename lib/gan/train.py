@@ -1,7 +1,7 @@
 """Training the GAN: a discriminator step, then the non-saturating generator step, batch after batch.
 
-    D step:  maximise  log D(x) + log(1 − D(G(z)))      (BCE with targets 1 for real, 0 for fake)
-    G step:  maximise  log D(G(z))                        (BCE of D(G(z)) with target 1)
+    D step:  maximise  log D(x) + log(1 − D(G(z)))      (``losses.discriminator_loss``)
+    G step:  maximise  log D(G(z))                        (``losses.non_saturating_loss``)
 
 The generator's step is the non-saturating one: minimising log(1 − D(G(z))) instead, as the minimax
 game is written, gives almost no gradient while D rejects the fakes confidently, which is exactly when
@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Callable
 
 import torch
-from torch import nn
 
-from lib.device import pick_device
+from lib.core.device import pick_device
+from lib.core.seeded import seeded
 from lib.gan.config import GANConfig
+from lib.gan.losses import discriminator_loss, non_saturating_loss
 from lib.gan.models import Discriminator, Generator, sample
-from lib.progress import progress
+from lib.core.progress import progress
 
 SNAPSHOT_COUNT = 25  # a 5×5 grid
 SNAPSHOT_NAMES = ("begin", "middle", "final")
@@ -53,10 +54,8 @@ class TrainState:
 def new_state(config: GANConfig) -> TrainState:
     """Fresh networks and optimisers, everything seeded from ``config.seed``."""
     device = pick_device(config.device)
-    with torch.random.fork_rng(devices=[]):  # seed the layers' default initialisation, leave the caller's RNG alone
-        torch.manual_seed(config.seed)
-        generator = Generator(config.latent_dim).to(device)
-        discriminator = Discriminator().to(device)
+    generator, discriminator = seeded(config.seed, lambda: (Generator(config.latent_dim), Discriminator()))
+    generator, discriminator = generator.to(device), discriminator.to(device)
     adam = dict(lr=config.lr, betas=config.betas)
     return TrainState(
         config=config, generator=generator, discriminator=discriminator,
@@ -68,15 +67,7 @@ def new_state(config: GANConfig) -> TrainState:
     )
 
 
-def subset(images: torch.Tensor, limit: int) -> torch.Tensor:
-    """A seeded random subset of ``limit`` images (all of them when ``limit`` is 0)."""
-    if not limit or limit >= len(images):
-        return images
-    keep = torch.randperm(len(images), generator=torch.Generator().manual_seed(1234))[:limit]
-    return images[keep]
-
-
-def gan_step(state: TrainState, real: torch.Tensor, bce: nn.Module) -> tuple[float, float, float, float]:
+def gan_step(state: TrainState, real: torch.Tensor) -> tuple[float, float, float, float]:
     """One discriminator step then ``g_steps`` generator steps; return (loss_d, loss_g, D(x), D(G(z))) means."""
     G, D, cfg = state.generator, state.discriminator, state.config
     n = real.shape[0]
@@ -84,24 +75,23 @@ def gan_step(state: TrainState, real: torch.Tensor, bce: nn.Module) -> tuple[flo
     fake = G(z)  # (B, 1, 28, 28)
     real_logit = D(real)  # (B,)
     fake_logit = D(fake.detach())  # (B,) detached: this step must not move G
-    target_real = torch.full_like(real_logit, 1.0 - cfg.label_smoothing)
-    loss_d = bce(real_logit, target_real) + bce(fake_logit, torch.zeros_like(fake_logit))
+    loss_d = discriminator_loss(real_logit, fake_logit, cfg.label_smoothing)
     state.opt_d.zero_grad(set_to_none=True)
     loss_d.backward()
     state.opt_d.step()
 
-    losses_g = [generator_step(state, fake, bce)]  # the same fakes, judged by the updated D
+    losses_g = [generator_step(state, fake)]  # the same fakes, judged by the updated D
     for _ in range(cfg.g_steps - 1):  # once G has moved those fakes are stale: draw new ones
         z = torch.randn(n, cfg.latent_dim, generator=state.noise_rng).to(real.device)  # (B, latent)
-        losses_g.append(generator_step(state, G(z), bce))
+        losses_g.append(generator_step(state, G(z)))
     return (loss_d.item(), sum(losses_g) / len(losses_g),
             torch.sigmoid(real_logit).mean().item(), torch.sigmoid(fake_logit).mean().item())
 
 
-def generator_step(state: TrainState, fake: torch.Tensor, bce: nn.Module) -> float:
+def generator_step(state: TrainState, fake: torch.Tensor) -> float:
     """The non-saturating step of G on ``fake`` (B, 1, 28, 28): minimise −log D(G(z)); return the loss."""
     fake_logit = state.discriminator(fake)  # (B,)
-    loss_g = bce(fake_logit, torch.ones_like(fake_logit))
+    loss_g = non_saturating_loss(fake_logit)
     state.opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     state.opt_g.step()
@@ -135,7 +125,7 @@ def run_epoch(state: TrainState, data: torch.Tensor, bar=None, stop: Callable[[]
     an epoch (benchmarks/gan_recipes.py stops runs on a time budget this way). Returns whether the
     pass was completed.
     """
-    cfg, bce = state.config, nn.BCEWithLogitsLoss()
+    cfg = state.config
     per_epoch = steps_per_epoch(len(data), cfg.batch_size)
     middle_step = max(1, per_epoch * cfg.epochs // 2)
     order = torch.randperm(len(data), generator=state.data_rng)  # (N,)
@@ -143,7 +133,7 @@ def run_epoch(state: TrainState, data: torch.Tensor, bar=None, stop: Callable[[]
     state.discriminator.train()
     for b in range(per_epoch):
         real = data[order[b * cfg.batch_size:(b + 1) * cfg.batch_size].to(data.device)]  # (B, 1, 28, 28)
-        for name, value in zip(("loss_d", "loss_g", "d_real", "d_fake"), gan_step(state, real, bce)):
+        for name, value in zip(("loss_d", "loss_g", "d_real", "d_fake"), gan_step(state, real)):
             state.history[name].append(value)
         state.step += 1
         if state.step == middle_step:
@@ -172,7 +162,7 @@ def train(state: TrainState, images: torch.Tensor, save: Callable[[TrainState], 
     same ``state``, trained, with the begin/middle/final snapshots filled in.
     """
     cfg = state.config
-    data = subset(images, cfg.limit).to(next(state.generator.parameters()).device)
+    data = images.to(next(state.generator.parameters()).device)
     per_epoch = steps_per_epoch(len(data), cfg.batch_size)
     if per_epoch == 0:
         raise ValueError(f"{len(data)} digits is fewer than one batch of {cfg.batch_size}")

@@ -19,13 +19,13 @@ from typing import Sequence
 
 import torch
 
-from lib import cli
-from lib.device import pick_device
+from lib.core import cli
+from lib.core.device import pick_device
 from lib.palindrome.data import ENCODINGS
 from lib.palindrome.sweep import RECIPES, jobs, run_jobs, save_sweep
 from lib.palindrome.train import MODELS, TrainConfig, train
 from lib.palindrome.transfer import study
-from lib.repro import pin_threads
+from lib.core.repro import pin_threads
 
 DEFAULTS = TrainConfig()
 SWEEP_LENGTHS = "5,10,15,20,25,30,40,50,70,100"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from lib.core import files
 from lib.palindrome.train import TrainConfig, train
 
 FORMAT = 1
@@ -54,14 +55,7 @@ def jobs(lengths: Iterable[int], models: Iterable[str], seeds: Iterable[int],
 
 def save_json(data: dict[str, Any], path: str | os.PathLike) -> Path:
     """Write ``data`` to ``path`` as JSON, atomically: a crash leaves the old file or the new one."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w") as file:
-        file.write(json.dumps(data, indent=1) + "\n")
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(tmp, path)
-    return path
+    return files.save_json(data, path)
 
 
 def save_sweep(runs: list[dict[str, Any]], path: str | os.PathLike, **meta: Any) -> Path:
@@ -87,7 +81,7 @@ def run_jobs(todo: list[Job], base: TrainConfig, folder: str | os.PathLike, comm
     """Run every job not done yet, ``n_jobs`` processes at a time (1: in this process)."""
     from joblib import Parallel, delayed
 
-    from lib.progress import progress as bar
+    from lib.core.progress import progress as bar
 
     pending = [job for job in todo if not (Path(folder) / f"{job.name}.json").exists()]
     threads = 1 if n_jobs != 1 else None  # parallel runs share the cores: one thread each

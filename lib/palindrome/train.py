@@ -15,10 +15,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from lib.device import pick_device
+from lib.core.device import pick_device
 from lib.palindrome import curriculum as cur
 from lib.palindrome.data import DIGITS, Batches, check_encoding, check_length, heldout, input_dim
-from lib.progress import progress
+from lib.core.progress import progress
 from lib.lstm.fast import FastLSTM
 from lib.lstm.fast_rnn import FastRNN
 

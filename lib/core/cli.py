@@ -1,6 +1,7 @@
 """Command-line plumbing shared by ``python -m lib.<module>``: one-line errors and JSON summaries.
 
-Every entry point reports bad input as a single line on stderr and exits with status 2,
+Used by every command of chapters 02-04 (``python -m lib.palindrome``, ``lib.mnist``, ``lib.gan``) and
+by the benchmarks. Every entry point reports bad input as a single line on stderr and exits with status 2,
 without a traceback; its last stdout line is one JSON object summarising the run.
 """
 from __future__ import annotations

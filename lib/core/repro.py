@@ -1,4 +1,8 @@
-"""Reproducibility: seeds and thread counts, pinned in one place."""
+"""Reproducibility: seeds and thread counts, pinned in one place.
+
+Used by every chapter's first cell (``pin_threads``, ``seed_everything``) and by the caches of
+chapters 03-04, whose keys include the numeric context a model was trained in.
+"""
 from __future__ import annotations
 
 import contextlib

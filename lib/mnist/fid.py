@@ -5,7 +5,7 @@ The Fréchet (FID-style) distance fits a Gaussian to each set of features and me
 $$d^2 = \\lVert \\mu_a - \\mu_b \\rVert^2 + \\operatorname{tr}\\Big(\\Sigma_a + \\Sigma_b
         - 2\\big(\\Sigma_a^{1/2}\\,\\Sigma_b\\,\\Sigma_a^{1/2}\\big)^{1/2}\\Big).$$
 
-Here the features are the penultimate layer of ``lib.classifier.MnistClassifier`` (not Inception's, so
+Here the features are the penultimate layer of ``lib.mnist.classifier.MnistClassifier`` (not Inception's, so
 the numbers are comparable only with each other). Real train vs real test digits give the floor: the
 distance two samples of *real* digits already have. The estimate grows as samples shrink, so compare
 sets of equal sizes against the same reference (e.g. N generated vs test and N train vs test).

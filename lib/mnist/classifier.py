@@ -7,7 +7,7 @@ penultimate activations (N, 128) that the FID compares; ``predict`` gives labels
 ``get_classifier()`` trains it on the prepared train split, or loads it from the cache folder when a
 checkpoint for the same config and the same data (by SOURCE.json's digest) is already there. The
 folders default to ``lib.core.paths.data_dir()`` and ``cache_dir()`` (``DLBOOK_DATA``, ``DLBOOK_CACHE``).
-``python -m lib.classifier train`` does the same from the shell and prints the test accuracy.
+``python -m lib.mnist classifier`` does the same from the shell and prints the test accuracy.
 
 Measured on the npm split (8,500 train / 1,500 test digits): the default config reaches 98.9-99.0%
 test accuracy for about 34 s of CPU time (8 epochs, 1,064 steps). On the full torchvision MNIST
@@ -16,8 +16,6 @@ test accuracy for about 34 s of CPU time (8 epochs, 1,064 steps). On the full to
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,17 +24,16 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from lib.checkpoint import load_checked, save_atomic
-from lib.core.paths import cache_dir as default_cache_dir
+from lib.core import cache, checks
+from lib.core.device import pick_device
+from lib.core.files import FORMAT, load_checked, save_atomic
+from lib.core.inference import chunked
 from lib.core.paths import data_dir
-from lib.device import pick_device
-from lib.mnist import mnist_tensors, source_info
-from lib.progress import progress
-from lib.repro import numeric_context
+from lib.core.progress import progress
+from lib.core.seeded import seeded
+from lib.mnist.load import mnist_tensors, source_info
 
 KIND = "mnist-classifier"
-FORMAT = 1
-_CHUNK = 1000  # images per forward pass in features/predict: bounds memory for 10,000-image sets
 
 
 @dataclass(frozen=True)
@@ -52,17 +49,16 @@ class ClassifierConfig:
     seed: int = 0  # seeds initialisation, batch order and augmentation
 
     def __post_init__(self) -> None:
-        if len(self.channels) != 2 or min(self.channels) < 1:
+        if len(self.channels) != 2:
             raise ValueError(f"channels must be two positive filter counts, got {self.channels!r}")
-        for name in ("feature_dim", "epochs", "batch_size"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a whole number >= 1, got {getattr(self, name)!r}")
-        for name in ("lr", "weight_decay", "shift"):
-            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), (int, float)):
-                raise ValueError(f"{name} must be a number, got {getattr(self, name)!r}")
-        if not self.lr > 0 or self.weight_decay < 0:
-            raise ValueError(f"lr must be > 0 and weight_decay >= 0, got {self.lr!r}, {self.weight_decay!r}")
-        if not 0 <= self.shift < 14:
+        for name, value in (("channels", self.channels[0]), ("channels", self.channels[1]),
+                            ("feature_dim", self.feature_dim), ("epochs", self.epochs),
+                            ("batch_size", self.batch_size)):
+            checks.whole(name, value)
+        checks.positive("lr", self.lr)
+        checks.fraction("weight_decay", self.weight_decay, closed=False)
+        checks.whole("shift", self.shift, minimum=0)
+        if self.shift >= 14:
             raise ValueError(f"shift must be between 0 and 13 pixels, got {self.shift!r}")
 
 
@@ -88,20 +84,17 @@ class MnistClassifier(nn.Module):
         """Logits (N, 10) of images in [-1, 1]; differentiable."""
         return self.out(self._features(x))  # (N, 10)
 
-    @torch.no_grad()
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Penultimate activations (N, feature_dim) of images in [-1, 1], in chunks, without gradients."""
-        return self._chunked(x, self._features)
+        return chunked(self._features, x, self.device)
 
-    @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         """Predicted digits (N,) int64 of images in [-1, 1], in chunks, without gradients."""
-        return self._chunked(x, lambda chunk: self(chunk).argmax(dim=1))
+        return chunked(lambda chunk: self(chunk).argmax(dim=1), x, self.device)
 
-    def _chunked(self, x: torch.Tensor, fn) -> torch.Tensor:
-        device = next(self.parameters()).device
-        outs = [fn(chunk.to(device)).to(x.device) for chunk in x.split(_CHUNK)]
-        return torch.cat(outs)
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
 
 
 # ------------------------------------------------------------------------------------ training
@@ -135,9 +128,7 @@ def train_classifier(config: ClassifierConfig = ClassifierConfig(), root: str | 
     root = data_dir() if root is None else root
     generator = torch.Generator().manual_seed(config.seed)
     dev = pick_device(device)
-    with torch.random.fork_rng(devices=[]):  # seed the initial weights without touching the caller's RNG
-        torch.manual_seed(config.seed)
-        model = MnistClassifier(config).to(dev)
+    model = seeded(config.seed, lambda: MnistClassifier(config)).to(dev)
     images, labels = mnist_tensors(root, train=True)  # (N, 1, 28, 28), (N,)
     steps_per_epoch = -(-len(images) // config.batch_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -160,29 +151,21 @@ def train_classifier(config: ClassifierConfig = ClassifierConfig(), root: str | 
 
 # ---------------------------------------------------------------------------------- the cache
 
-def cache_key(config: ClassifierConfig, root: str | os.PathLike | None = None, device: str = "auto") -> str:
-    """Hash of the config, the prepared data's digest and the numeric context of training on
-    ``device`` (``lib.repro.numeric_context``): a new key whenever any of them changes."""
-    info = source_info(data_dir() if root is None else root)
-    blob = json.dumps({"config": dataclasses.asdict(config), "data": info.get("sha256"), "format": FORMAT,
-                       "context": numeric_context(pick_device(device))}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
 def cache_path(config: ClassifierConfig = ClassifierConfig(), root: str | os.PathLike | None = None,
                cache_dir: str | os.PathLike | None = None, device: str = "auto") -> Path:
     """Where ``get_classifier`` keeps the checkpoint for this config, data and device (None: the
-    book's folders)."""
-    cache_dir = default_cache_dir() if cache_dir is None else cache_dir
-    return Path(cache_dir) / f"mnist_classifier-{cache_key(config, root, device)}.pt"
+    book's folders); see ``lib.core.cache``."""
+    data = source_info(data_dir() if root is None else root).get("sha256")
+    return cache.cache_path("mnist_classifier", dataclasses.asdict(config), data, device, cache_dir)
 
 
-def _from_checkpoint(checkpoint: dict) -> MnistClassifier:
+def _load(path: Path) -> tuple[MnistClassifier, float]:
+    checkpoint = load_checked(path, KIND)
     fields = dict(checkpoint["config"])
     fields["channels"] = tuple(fields["channels"])
     model = MnistClassifier(ClassifierConfig(**fields))
     model.load_state_dict(checkpoint["state_dict"])
-    return model
+    return model, float(checkpoint["test_accuracy"])
 
 
 def get_classifier(root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None,
@@ -194,62 +177,15 @@ def get_classifier(root: str | os.PathLike | None = None, cache_dir: str | os.Pa
     (its accuracy on the test split of ``root``, measured after training).
     """
     root = data_dir() if root is None else root
-    path = cache_path(config, root, cache_dir, device)
-    if path.is_file():
-        checkpoint = load_checked(path, KIND)
-        model, test_accuracy = _from_checkpoint(checkpoint), float(checkpoint["test_accuracy"])
-    else:
-        model, test_accuracy = train_classifier(config, root, device)
-        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def save(trained: tuple[MnistClassifier, float], path: Path) -> None:
+        model, test_accuracy = trained
         save_atomic({"kind": KIND, "format": FORMAT, "config": dataclasses.asdict(config),
                      "data": source_info(root), "test_accuracy": test_accuracy,
                      "state_dict": model.state_dict()}, path)
+
+    model, test_accuracy = cache.cached(cache_path(config, root, cache_dir, device),
+                                        lambda: train_classifier(config, root, device), save, _load)
     model = model.to(pick_device(device)).eval().requires_grad_(False)
     model.test_accuracy = test_accuracy
     return model
-
-
-# ------------------------------------------------------------------------------------- CLI
-
-def _parser():
-    from lib.cli import Parser, positive_int
-
-    parser = Parser(prog="python -m lib.classifier", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    train = commands.add_parser("train", help="train the classifier (or load it from the cache) and report "
-                                "its test accuracy", description="Train the MNIST classifier on ROOT's train "
-                                "split, or load it from CACHE, and print its test accuracy as JSON.")
-    train.error = parser.error  # type: ignore[method-assign]  # one-line errors in subcommands too
-    train.add_argument("--root", default=None,
-                       help="folder holding the prepared MNIST/ (default: $DLBOOK_DATA, else <repo>/data)")
-    train.add_argument("--cache", default=None,
-                       help="folder of cached checkpoints (default: $DLBOOK_CACHE, else <repo>/cache)")
-    train.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
-    train.add_argument("--epochs", type=positive_int, default=ClassifierConfig.epochs,
-                       help=f"passes over the train split (default: {ClassifierConfig.epochs})")
-    train.add_argument("--seed", type=int, default=ClassifierConfig.seed, help="seed of the run (default: 0)")
-    return parser
-
-
-def main(argv=None) -> int:
-    from lib.cli import print_summary
-    from lib.repro import pin_threads
-
-    args = _parser().parse_args(argv)
-    device = pick_device(args.device)  # an unknown device fails before any training
-    pin_threads()
-    config = dataclasses.replace(ClassifierConfig(), epochs=args.epochs, seed=args.seed)
-    root = data_dir() if args.root is None else args.root
-    path = cache_path(config, root, args.cache, args.device)
-    cached = path.is_file()
-    model = get_classifier(root, args.cache, args.device, config)
-    print_summary({"command": "train", "test_accuracy": round(model.test_accuracy, 4), "cached": cached,
-                   "checkpoint": str(path), "device": str(device), "config": dataclasses.asdict(config),
-                   "data": {k: source_info(root)[k] for k in ("source", "counts")}})
-    return 0
-
-
-if __name__ == "__main__":
-    from lib.cli import run
-
-    run(main)
