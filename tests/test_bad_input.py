@@ -23,7 +23,6 @@ import dataclasses
 import hashlib
 import io
 import json
-import os
 import shutil
 import importlib
 import tarfile

@@ -1,5 +1,4 @@
 """GAN checkpoints: a full round trip, and clear refusals of pickled code, truncation and other models."""
-from pathlib import Path
 
 import pytest
 import torch

@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 
 ENV = {**os.environ, "TQDM_DISABLE": "1", "DLBOOK_THREADS": "1"}
 

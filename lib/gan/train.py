@@ -15,7 +15,6 @@ what a checkpoint stores, so a resumed run continues bit for bit where the inter
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import torch
