@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from lib.core.repro import torch_threads
@@ -42,4 +43,14 @@ def chapter_notebooks() -> list[Path]:
 def one_thread():
     """Run a test with torch on one thread, then restore the count."""
     with torch_threads(1):
+        yield
+
+
+@pytest.fixture
+def quiet_commands(monkeypatch):
+    """Commands run in this process as the test-suite runs them: no progress bars, one torch thread
+    (``pin_threads`` reads DLBOOK_THREADS); the thread count is restored afterwards."""
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    monkeypatch.setenv("DLBOOK_THREADS", "1")
+    with torch_threads(torch.get_num_threads()):
         yield

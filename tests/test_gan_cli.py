@@ -19,13 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = ROOT / "data"
 
 
-@pytest.fixture(autouse=True)
-def quiet_one_thread(monkeypatch):
-    monkeypatch.setenv("DLBOOK_THREADS", "1")
-    monkeypatch.setenv("TQDM_DISABLE", "1")
-    before = torch.get_num_threads()
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("quiet_commands")  # see conftest.py
 
 
 def cli(argv, capsys):

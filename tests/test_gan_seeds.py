@@ -11,24 +11,17 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
+from helpers import fake_mnist
 
 import lib.gan.seeds as seeds
 from lib.core.cli import run
 from lib.gan.__main__ import main
 from lib.gan.seeds import parse_seeds
-from helpers import fake_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def quiet(monkeypatch):
-    monkeypatch.setenv("TQDM_DISABLE", "1")
-    monkeypatch.setenv("DLBOOK_THREADS", "1")
-    before = torch.get_num_threads()
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("quiet_commands")  # see conftest.py
 
 
 @pytest.fixture(scope="module")
