@@ -1,6 +1,7 @@
 """The fully connected GAN of chapters 03 and 04 (``python -m lib.gan``).
 
     models       Generator, Discriminator (exactly the reports' layers), sampling in eval mode
+    losses       the discriminator's loss and the saturating and non-saturating generator losses
     config       GANConfig: the typed, validated training configuration
     train        the discriminator step, the non-saturating generator step, the epoch loop
     checkpoints  the training state and the generator as safe, atomically written checkpoints
@@ -10,7 +11,10 @@
     cache        default_run / default_generator: the chapters' generator, trained once and cached
     seeds        the default recipe over several seeds (results/gan_seeds.json): what the chapters claim
     tables       small HTML tables for the chapters' outputs
+    plots        the chapters' figures (snapshots, losses, FID, class counts, norms, strips)
     widgets      the live ipywidgets slider (JupyterLab) and the static to_jshtml slider (the book)
+    args         argparse types and shared flags of the command line
+    train_cli    ``python -m lib.gan train``: a resumable run into a folder
 """
 from lib.gan.cache import DEFAULT_CONFIG, default_generator, default_run
 from lib.gan.config import GANConfig
