@@ -54,3 +54,16 @@ def quiet_commands(monkeypatch):
     monkeypatch.setenv("DLBOOK_THREADS", "1")
     with torch_threads(torch.get_num_threads()):
         yield
+
+
+@pytest.fixture(scope="session")
+def classifier_cache(tmp_path_factory) -> Path:
+    """A temporary cache folder holding the default MNIST classifier trained on the prepared digits
+    (once per session, about 40 s on one thread), so that no test writes into the repository's cache/."""
+    from lib.core.paths import data_dir
+    from lib.mnist.classifier import get_classifier
+
+    folder = tmp_path_factory.mktemp("classifier_cache")
+    with torch_threads(1):
+        get_classifier(data_dir(), folder, device="cpu")
+    return folder

@@ -106,25 +106,17 @@ def test_foreign_checkpoint_in_the_cache_is_refused(tmp_path):
         get_classifier(DATA, tmp_path, device="cpu", config=TINY)
 
 
-@pytest.fixture(scope="module")
-def default_cache(tmp_path_factory) -> Path:
-    """A cache folder holding the default classifier, trained once for the tests that need it."""
-    cache_dir = tmp_path_factory.mktemp("default_cache")
-    get_classifier(DATA, cache_dir, device="cpu")
-    return cache_dir
-
-
 @pytest.mark.slow
 @needs_data
-def test_default_classifier_reaches_98_percent(default_cache):
+def test_default_classifier_reaches_98_percent(classifier_cache, one_thread):
     """The accuracy the book reports, for the default config."""
-    assert get_classifier(DATA, default_cache, device="cpu").test_accuracy >= 0.98
+    assert get_classifier(DATA, classifier_cache, device="cpu").test_accuracy >= 0.98
 
 
 @pytest.mark.slow
 @needs_data
-def test_cli_reports_the_cached_accuracy(default_cache, capsys):
-    mnist_main(["classifier", "--root", str(DATA), "--cache", str(default_cache), "--device", "cpu"])
+def test_cli_reports_the_cached_accuracy(classifier_cache, capsys, quiet_commands):
+    mnist_main(["classifier", "--root", str(DATA), "--cache", str(classifier_cache), "--device", "cpu"])
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["cached"] is True and summary["test_accuracy"] >= 0.98
 

@@ -63,10 +63,10 @@ def test_sample_writes_a_grid(trained_run, tmp_path, capsys):
 
 
 @pytest.mark.skipif(not lib.mnist.is_prepared(REAL_DATA), reason="needs the prepared MNIST: run `make data`")
-def test_evaluate_and_interpolate_on_real_data(trained_run, tmp_path, capsys):
+def test_evaluate_and_interpolate_on_real_data(trained_run, classifier_cache, tmp_path, capsys):
     base, _ = trained_run
     generator = base / "run" / "mnist_generator.pt"
-    common = ["--root", REAL_DATA, "--cache", ROOT / "cache", "--device", "cpu"]
+    common = ["--root", REAL_DATA, "--cache", classifier_cache, "--device", "cpu"]
     code, out, err = cli(["evaluate", "--checkpoint", generator, "--samples", "500", *common], capsys)
     assert code == 0, err
     scores = json.loads(out.strip().splitlines()[-1])
