@@ -255,8 +255,7 @@ plt.show()
 # %%
 print(textwrap.fill(repr(DEFAULT_CONFIG), 88, subsequent_indent="    "))
 run = default_run(DATA, CACHE)  # about two minutes on 2 CPU cores the first time
-n_train = min(len(train_images), run.config.limit or len(train_images))
-per_epoch = steps_per_epoch(n_train, run.config.batch_size)
+per_epoch = steps_per_epoch(len(train_images), run.config.batch_size)
 print(f"trained {run.epoch} epochs = {run.step:,} steps "
       f"of batch {run.config.batch_size}")
 assert run.epoch == DEFAULT_CONFIG.epochs and run.step == run.epoch * per_epoch
