@@ -29,7 +29,7 @@ from lib.lstm.gradients import (autograd_loss_and_grads, compare_grads, decay_pe
                            first_digit_task, hidden_grad_norms, plot_grad_norms)
 from lib.lstm.cell import LSTM
 from lib.lstm.bptt import lstm_backward, lstm_loss_and_grads, step_backward
-from lib.repro import pin_threads, seed_everything
+from lib.core.repro import pin_threads, seed_everything
 from lib.lstm.rnn import RNN
 
 pin_threads(1)  # the tensors here are tiny: a second thread would only add waiting

@@ -81,16 +81,17 @@ def plot_seeds(cells: dict[tuple[str, str, int], Cell], recipes: tuple[str, ...]
 
 def plot_transfer(curves: dict[str, dict[int, list[float]]], trained_at: int,
                   live: dict[str, dict[int, float]] | None = None) -> Figure:
-    """Accuracy at other lengths of models trained at ``trained_at``: the seeds' median and range
-    per model (``curves`` maps model -> {T: accuracies}), and optionally one live run each."""
+    """Accuracy at other lengths of models trained at ``trained_at``: every seed as a thin line
+    and the median as a thick one (``curves`` maps model -> {T: accuracies}), and optionally
+    one live run per model as dots."""
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     for model, acc in curves.items():
         t, colour = sorted(acc), MODEL_COLOURS[model]
-        ax.fill_between(t, [min(acc[k]) for k in t], [max(acc[k]) for k in t], color=colour,
-                        alpha=0.15, linewidth=0)
+        for seed in range(len(acc[t[0]])):
+            ax.plot(t, [acc[k][seed] for k in t], color=colour, alpha=0.3, linewidth=0.8)
         ax.plot(t, [statistics.median(acc[k]) for k in t], "-" if model == "lstm" else "--",
-                color=colour, label=f"{MODEL_NAMES[model]}: median and range of "
-                f"{len(acc[t[0]])} seeds")
+                color=colour, linewidth=2,
+                label=f"{MODEL_NAMES[model]}: {len(acc[t[0]])} seeds (thin), median (thick)")
         if live and model in live:
             ax.plot(list(live[model]), list(live[model].values()), ".", color=colour,
                     markersize=5, label=f"{MODEL_NAMES[model]}: this page's run")
