@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Notebook kernels inherit these: no progress bars in compared outputs, a fixed thread count.
-NB_ENV := TQDM_DISABLE=1 DLBOOK_PROGRESS=0 DLBOOK_THREADS=2 PYTHONHASHSEED=0
+NB_ENV := TQDM_DISABLE=1 DLBOOK_THREADS=2 PYTHONHASHSEED=0
 # The second nbval pass runs the notebooks as another machine would: the portable ATen code path
 # instead of this CPU's vector instructions, one thread instead of two, and an empty cache, so
 # every model is trained afresh. The stored outputs must pass both.
@@ -15,7 +15,7 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
     --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: all venv data book test unit nbval nbval-portable browser lab notebooks sync bench clean
+.PHONY: all venv data book test lint unit nbval nbval-portable browser lab notebooks sync bench clean
 
 all: test
 
@@ -47,7 +47,14 @@ nbval-portable: $(STAMP) data
 browser: $(STAMP) data
 	$(NB_ENV) $(BIN)/python -m pytest tests -m browser
 
-test: unit nbval nbval-portable browser
+# Style: ruff's checks and its formatter (line length 88, the book's code column), over the
+# library, the tests, the benchmarks and the notebooks' .py twins.
+LINTED := lib tests benchmarks notebooks
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+test: lint unit nbval nbval-portable browser
 
 # JupyterLab refuses to start as root (containers, CI) without --allow-root. It serves the
 # repository root so that it finds jupytext.toml, and opens on the notebooks folder.

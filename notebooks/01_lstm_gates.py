@@ -25,16 +25,24 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from lib.lstm.gradients import (autograd_loss_and_grads, compare_grads, decay_per_step,
-                           first_digit_task, hidden_grad_norms, plot_grad_norms)
-from lib.lstm.cell import LSTM
-from lib.lstm.bptt import lstm_backward, lstm_loss_and_grads, step_backward
 from lib.core.repro import pin_threads, seed_everything
+from lib.lstm.bptt import lstm_backward, lstm_loss_and_grads, step_backward
+from lib.lstm.cell import LSTM
+from lib.lstm.gradients import (
+    autograd_loss_and_grads,
+    compare_grads,
+    decay_per_step,
+    first_digit_task,
+    hidden_grad_norms,
+    plot_grad_norms,
+)
 from lib.lstm.rnn import RNN
 
 pin_threads(1)  # the tensors here are tiny: a second thread would only add waiting
 gen = seed_everything(0)
-torch.set_default_dtype(torch.float64)  # every check in this chapter is in double precision
+torch.set_default_dtype(
+    torch.float64
+)  # every check in this chapter is in double precision
 
 # %% [markdown]
 # ## The nine equations
@@ -98,8 +106,8 @@ torch_head = nn.Linear(32, 10)
 ours = LSTM.from_torch(torch_lstm, torch_head)
 
 for T in (1, 12, 13):
-    x, _ = first_digit_task(batch=8, T=T, generator=gen)     # (8, T, 10)
-    out, _ = torch_lstm(x)                                   # (8, T, 32)
+    x, _ = first_digit_task(batch=8, T=T, generator=gen)  # (8, T, 10)
+    out, _ = torch_lstm(x)  # (8, T, 32)
     diff = (ours(x) - torch_head(out[:, -1])).abs().max().item()
     print(f"T = {T:2d}: max |ours - torch.nn.LSTM| < 1e-10: {diff < 1e-10}")
     assert diff < 1e-10
@@ -194,14 +202,16 @@ print(inspect.getsource(step_backward))
 torch.manual_seed(2)
 cell = LSTM(input_dim=10, hidden_dim=6, output_dim=10)
 x_t, _ = first_digit_task(batch=1, T=1, generator=gen)
-x_t = x_t[:, 0]                                   # (1, 10)
+x_t = x_t[:, 0]  # (1, 10)
 h_prev, c_prev = torch.randn(1, 6), torch.randn(1, 6)
 
-def next_cell(c):
-    return cell.step(x_t, h_prev, c).c                 # equation 5, with x_t and h_prev fixed
 
-jac = torch.autograd.functional.jacobian(next_cell, c_prev)   # (1, 6, 1, 6)
-f_t = cell.step(x_t, h_prev, c_prev).f                        # (1, 6)
+def next_cell(c):
+    return cell.step(x_t, h_prev, c).c  # equation 5, with x_t and h_prev fixed
+
+
+jac = torch.autograd.functional.jacobian(next_cell, c_prev)  # (1, 6, 1, 6)
+f_t = cell.step(x_t, h_prev, c_prev).f  # (1, 6)
 is_diag_f = torch.allclose(jac[0, :, 0, :], torch.diag(f_t[0]), atol=1e-12, rtol=0)
 print(f"dc_t/dc_(t-1) equals diag(f_t): {is_diag_f}")
 assert is_diag_f
@@ -217,7 +227,7 @@ assert is_diag_f
 # %%
 torch.manual_seed(3)
 model = LSTM(input_dim=10, hidden_dim=32, output_dim=10)
-x, y = first_digit_task(batch=8, T=15, generator=gen)    # x: (8, 15, 10), y: (8,)
+x, y = first_digit_task(batch=8, T=15, generator=gen)  # x: (8, 15, 10), y: (8,)
 
 loss, grads = lstm_loss_and_grads(model, x, y)
 ref_loss, ref_grads = autograd_loss_and_grads(model, x, y)
@@ -236,7 +246,7 @@ assert all(row.matches for row in rows)
 # loss with respect to any intermediate tensor, here each $h_t$):
 
 # %%
-dh_norms = torch.stack([dh.norm() for dh in lstm_backward(model, x, y).dh])   # (15,)
+dh_norms = torch.stack([dh.norm() for dh in lstm_backward(model, x, y).dh])  # (15,)
 same = torch.allclose(dh_norms, hidden_grad_norms(model, x, y), atol=1e-10, rtol=1e-10)
 print(f"||dL/dh_t|| by hand equals autograd at all {len(dh_norms)} steps: {same}")
 assert same
@@ -267,16 +277,24 @@ for b_f in (0, 1, 3):
     seed_everything(4)
     models[f"LSTM b_f={b_f}"] = LSTM(10, H, 10, forget_bias=float(b_f))
 
-norms = {name: hidden_grad_norms(m, x_long, y_long) for name, m in models.items()}  # (100,)
-rate = {name: decay_per_step(n) for name, n in norms.items()}     # average factor per step back
-lost = {name: torch.log10(n[-1] / n[0]).item() for name, n in norms.items()}  # orders of magn.
+norms = {
+    name: hidden_grad_norms(m, x_long, y_long) for name, m in models.items()
+}  # (100,)
+rate = {
+    name: decay_per_step(n) for name, n in norms.items()
+}  # average factor per step back
+lost = {
+    name: torch.log10(n[-1] / n[0]).item() for name, n in norms.items()
+}  # orders of magn.
 states = {name: m.states(x_long) for name, m in models.items() if isinstance(m, LSTM)}
-mean_f = {name: torch.stack([s.f for s in st]).mean().item() for name, st in states.items()}
+mean_f = {
+    name: torch.stack([s.f for s in st]).mean().item() for name, st in states.items()
+}
 
 print(f"{'model':<12}{'mean f_t':>9}{'factor per step back':>22}{'orders lost':>13}")
 for name in models:
     f_text = f"{mean_f[name]:.2f}" if name in mean_f else "-"
-    lost_text = f"{round(lost[name], 1) + 0.0:.1f}"                # + 0.0 avoids printing -0.0
+    lost_text = f"{round(lost[name], 1) + 0.0:.1f}"  # + 0.0 avoids printing -0.0
     print(f"{name:<12}{f_text:>9}{rate[name]:>22.2f}{lost_text:>13}")
 
 # %%
@@ -315,23 +333,31 @@ plt.show()
 # %%
 n_rnn, n_f3 = norms["RNN"], norms["LSTM b_f=3"]
 c_f3 = [s.c for s in states["LSTM b_f=3"]]
-tanh_slope = [(1 - torch.tanh(c) ** 2).mean().item() for c in (c_f3[0], c_f3[-1])]  # t=1, T
+tanh_slope = [
+    (1 - torch.tanh(c) ** 2).mean().item() for c in (c_f3[0], c_f3[-1])
+]  # t=1, T
 checks = {
     "RNN: about twenty orders of magnitude lost": 15 < lost["RNN"] < 25,
-    "RNN: about the same factor per step in both halves":
-        abs(decay_per_step(n_rnn[:50]) - decay_per_step(n_rnn[49:])) < 0.1,
+    "RNN: about the same factor per step in both halves": abs(
+        decay_per_step(n_rnn[:50]) - decay_per_step(n_rnn[49:])
+    )
+    < 0.1,
     "forget gates start near sigmoid(b_f)": all(
         abs(mean_f[f"LSTM b_f={b:g}"] - torch.sigmoid(torch.tensor(b)).item()) < 0.05
-        for b in (0.0, 1.0, 3.0)),
-    "LSTM b_f=0 shrinks at the RNN's rate": abs(rate["LSTM b_f=0"] - rate["RNN"]) < 0.03,
-    "LSTM b_f=0 loses about as much as the RNN": abs(lost["LSTM b_f=0"] - lost["RNN"]) < 3,
+        for b in (0.0, 1.0, 3.0)
+    ),
+    "LSTM b_f=0 shrinks at the RNN's rate": abs(rate["LSTM b_f=0"] - rate["RNN"])
+    < 0.03,
+    "LSTM b_f=0 loses about as much as the RNN": abs(lost["LSTM b_f=0"] - lost["RNN"])
+    < 3,
     "LSTM b_f=1 loses about seven orders": 5 < lost["LSTM b_f=1"] < 10,
     "LSTM b_f=3: t = 1 keeps the size of t = T": abs(lost["LSTM b_f=3"]) < 0.5,
-    "larger forget gates, slower decay":
-        rate["LSTM b_f=0"] < rate["LSTM b_f=1"] < rate["LSTM b_f=3"],
+    "larger forget gates, slower decay": rate["LSTM b_f=0"]
+    < rate["LSTM b_f=1"]
+    < rate["LSTM b_f=3"],
     "LSTM b_f=3 dips in the middle": n_f3[25:75].min() < min(n_f3[0], n_f3[-1]) / 5,
-    "LSTM b_f=3: tanh' near 1 at t = 1, below 0.5 at t = T":
-        tanh_slope[0] > 0.9 and tanh_slope[1] < 0.5,
+    "LSTM b_f=3: tanh' near 1 at t = 1, below 0.5 at t = T": tanh_slope[0] > 0.9
+    and tanh_slope[1] < 0.5,
 }
 for claim, ok in checks.items():
     print(f"{claim:<56}{ok}")

@@ -38,12 +38,12 @@ import dataclasses
 from IPython.display import Markdown
 
 from lib.core.paths import results_dir
+from lib.core.repro import pin_threads, seed_everything
 from lib.palindrome import TrainConfig, accuracy_by_length, palindromes, split, train
 from lib.palindrome.plots import plot_curriculum, plot_curves, plot_seeds, plot_transfer
 from lib.palindrome.stats import longest_solved, solved_table, summarize
 from lib.palindrome.sweep import RECIPES, load_runs, load_sweep
 from lib.palindrome.transfer import curves
-from lib.core.repro import pin_threads, seed_everything
 
 pin_threads()
 gen = seed_everything(0)
@@ -111,8 +111,12 @@ seeds = sorted({r["seed"] for r in runs})
 lengths = sorted({r["length"] for r in runs})
 print(f"{len(runs)} runs: seeds {seeds}, lengths {lengths}")
 print(f"budget of every run: {sorted({r['config']['steps'] for r in runs})} steps")
-print(f"training time of all runs added up: {sum(r['seconds'] for r in runs) / 3600:.1f} hours")
-assert len(runs) == len(cells) * len(seeds) == 2 * len(RECIPES) * len(lengths) * len(seeds)
+print(
+    f"training time of all runs added up: {sum(r['seconds'] for r in runs) / 3600:.1f} hours"
+)
+assert (
+    len(runs) == len(cells) * len(seeds) == 2 * len(RECIPES) * len(lengths) * len(seeds)
+)
 
 # %% [markdown]
 # ## Learning, as it happens
@@ -157,8 +161,10 @@ for recipe in RECIPES:
     for model in ("lstm", "rnn"):
         every = longest_solved(cells, recipe, model, quorum=len(seeds))
         most = longest_solved(cells, recipe, model, quorum=len(seeds) // 2 + 1)
-        print(f"{recipe:>10} {model:>4}: all seeds solve every T up to {every}; "
-              f"a majority up to {most}")
+        print(
+            f"{recipe:>10} {model:>4}: all seeds solve every T up to {every}; "
+            f"a majority up to {most}"
+        )
 
 # %% [markdown]
 # Read the table from the top. Trained plainly, both networks learn the short palindromes, and
@@ -187,12 +193,16 @@ for recipe in RECIPES:
 # five seeds failed there, so one failed run on this page would prove nothing.)
 
 # %% tags=["nbval-ignore-output"]
-spot = {(m, t): dataclasses.replace(base, model=m, length=t) for m, t in
-        (("lstm", 10), ("rnn", 10), ("lstm", 20))}
+spot = {
+    (m, t): dataclasses.replace(base, model=m, length=t)
+    for m, t in (("lstm", 10), ("rnn", 10), ("lstm", 20))
+}
 live = {key: train(config, show_progress=False) for key, config in spot.items()}
 for (model, length), history in live.items():
-    print(f"{model:>4} T={length}: {history.accuracy:.3f} held-out "
-          f"after {history.steps} steps")
+    print(
+        f"{model:>4} T={length}: {history.accuracy:.3f} held-out "
+        f"after {history.steps} steps"
+    )
 
 # %%
 for (model, length), history in live.items():  # every saved seed solved these cells
@@ -218,7 +228,11 @@ for (model, length), history in live.items():  # every saved seed solved these c
 # %%
 study = load_sweep(results_dir() / "palindrome_transfer.json")
 saved = {m: curves(study, m) for m in ("lstm", "rnn")}
-fresh = {"lstm": accuracy_by_length(live[("lstm", 20)].model, sorted(saved["lstm"]), size=500)}
+fresh = {
+    "lstm": accuracy_by_length(
+        live[("lstm", 20)].model, sorted(saved["lstm"]), size=500
+    )
+}
 fig = plot_transfer(saved, trained_at=20, live=fresh)
 
 # %% [markdown]
@@ -241,8 +255,10 @@ fig = plot_transfer(saved, trained_at=20, live=fresh)
 for run in sorted((r for r in study if r["model"] == "rnn"), key=lambda r: r["seed"]):
     right = [int(t) for t, a in run["accuracy"].items() if a >= 0.99]
     wrong = sum(a < 0.1 for t, a in run["accuracy"].items() if int(t) != 20)
-    print(f"RNN seed {run['seed']}: right at T = {right}; "
-          f"below chance at {wrong} of {len(run['accuracy']) - 1} other lengths")
+    print(
+        f"RNN seed {run['seed']}: right at T = {right}; "
+        f"below chance at {wrong} of {len(run['accuracy']) - 1} other lengths"
+    )
 
 # %% [markdown]
 # One seed gives the game away: it is right at $T = 14, 20, 26, 50$ and $80$, lengths that differ
@@ -253,8 +269,12 @@ for run in sorted((r for r in study if r["model"] == "rnn"), key=lambda r: r["se
 lstm_near = [min(saved["lstm"][t]) for t in range(15, 26)]  # every seed, T = 15 .. 25
 rnn_other = [a for t, accs in saved["rnn"].items() if t != 20 for a in accs]
 assert min(lstm_near) >= 0.99 and min(saved["lstm"][100]) > 0.3  # the LSTM's latch
-assert sum(a < 0.1 for a in rnn_other) >= 0.75 * len(rnn_other)  # the RNN: mostly below chance
-near = [fresh["lstm"][t] for t in range(15, 26)]  # this page's LSTM: its latch holds nearby
+assert sum(a < 0.1 for a in rnn_other) >= 0.75 * len(
+    rnn_other
+)  # the RNN: mostly below chance
+near = [
+    fresh["lstm"][t] for t in range(15, 26)
+]  # this page's LSTM: its latch holds nearby
 assert min(near) >= 0.9, near
 
 # %% [markdown]
@@ -280,7 +300,9 @@ assert min(near) >= 0.9, near
 # training step, with a dot where a seed solved $T = 100$ and a cross where its budget ran out.
 
 # %%
-fig = plot_curriculum([r for r in runs if r["recipe"] == "curriculum" and r["length"] == 100])
+fig = plot_curriculum(
+    [r for r in runs if r["recipe"] == "curriculum" and r["length"] == 100]
+)
 
 # %% [markdown]
 # For the LSTM almost all the learning happens in the first, short stage, where the first digit's
@@ -314,22 +336,40 @@ fig = plot_curriculum([r for r in runs if r["recipe"] == "curriculum" and r["len
 # %%
 plain_lstm = {t: cells[("plain", "lstm", t)].solved for t in lengths}
 plain_rnn = {t: cells[("plain", "rnn", t)].solved for t in lengths}
-curric = {m: {t: cells[("curriculum", m, t)].solved for t in lengths} for m in ("lstm", "rnn")}
+curric = {
+    m: {t: cells[("curriculum", m, t)].solved for t in lengths} for m in ("lstm", "rnn")
+}
 n = len(seeds)
 assert all(plain_lstm[t] == plain_rnn[t] == n for t in (5, 10))
-assert all(plain_lstm[t] == n for t in (15, 20)) and plain_rnn[15] < n and plain_rnn[25] == 0
+assert (
+    all(plain_lstm[t] == n for t in (15, 20))
+    and plain_rnn[15] < n
+    and plain_rnn[25] == 0
+)
 assert plain_lstm[25] > n // 2 and plain_lstm[30] > n // 2 and plain_lstm[40] >= 1
 assert all(plain_lstm[t] == 0 for t in lengths if t >= 50)
 assert all(plain_rnn[t] == 0 for t in lengths if t >= 40)
-late = [c for (r, m, t), c in cells.items() if r == "plain" and t >= 50]  # failing gently
+late = [
+    c for (r, m, t), c in cells.items() if r == "plain" and t >= 50
+]  # failing gently
 assert max(c.high for c in late if c.model == "lstm") < 0.15
 assert sum(a >= 0.2 for c in late if c.model == "rnn" for a in c.accuracies) >= 8
 assert all(k == n for k in curric["lstm"].values()) and curric["rnn"][100] == n - 1
-first_99 = [next(x["step"] for x in r["records"] if x["length"] == 100 and x["accuracy"] >= 0.99)
-            for r in runs if (r["recipe"], r["model"], r["length"]) == ("curriculum", "lstm", 100)]
+first_99 = [
+    next(
+        x["step"] for x in r["records"] if x["length"] == 100 and x["accuracy"] >= 0.99
+    )
+    for r in runs
+    if (r["recipe"], r["model"], r["length"]) == ("curriculum", "lstm", 100)
+]
 assert max(first_99) <= 450
-stuck = [a for (r, m, t), c in cells.items() if (r, m) == ("curriculum", "rnn")
-         for a in c.accuracies if a < 0.99]
+stuck = [
+    a
+    for (r, m, t), c in cells.items()
+    if (r, m) == ("curriculum", "rnn")
+    for a in c.accuracies
+    if a < 0.99
+]
 assert len(stuck) == 3 and all(0.76 <= a < 0.8 for a in stuck)
 print("every statement above holds for the saved seeds")
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import pytest
-
 from conftest import ROOT, toc_documents
 
 pytestmark = pytest.mark.browser
@@ -44,7 +43,9 @@ def _jupyter_book() -> str:
     beside = Path(sys.executable).with_name("jupyter-book")
     found = str(beside) if beside.exists() else shutil.which("jupyter-book")
     if found is None:
-        pytest.fail("jupyter-book is not installed in this environment: run `make venv`")
+        pytest.fail(
+            "jupyter-book is not installed in this environment: run `make venv`"
+        )
     return found
 
 
@@ -54,11 +55,21 @@ def built_book() -> Path:
     # --all: an incremental build would stay silent about warnings in pages it does not re-read.
     shutil.rmtree(HTML_DIR, ignore_errors=True)
     shutil.rmtree(SHOTS_DIR, ignore_errors=True)
-    cmd = [_jupyter_book(), "build", "--all", "--warningiserror", "--nitpick", "--keep-going", "book"]
+    cmd = [
+        _jupyter_book(),
+        "build",
+        "--all",
+        "--warningiserror",
+        "--nitpick",
+        "--keep-going",
+        "book",
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     log = proc.stdout + proc.stderr
     if proc.returncode != 0 or "WARNING" in log:
-        pytest.fail(f"`{' '.join(cmd[1:])}` failed (exit {proc.returncode}):\n{log[-6000:]}")
+        pytest.fail(
+            f"`{' '.join(cmd[1:])}` failed (exit {proc.returncode}):\n{log[-6000:]}"
+        )
     return HTML_DIR
 
 
@@ -71,8 +82,15 @@ def test_build_writes_every_page(built_book):
 # ---------------------------------------------------------------- links in the HTML
 
 # Attributes whose URL the browser fetches by itself when the page loads.
-_AUTOLOAD = {("script", "src"), ("img", "src"), ("iframe", "src"), ("source", "src"),
-             ("video", "src"), ("audio", "src"), ("embed", "src")}
+_AUTOLOAD = {
+    ("script", "src"),
+    ("img", "src"),
+    ("iframe", "src"),
+    ("source", "src"),
+    ("video", "src"),
+    ("audio", "src"),
+    ("embed", "src"),
+}
 
 
 class _Links(HTMLParser):
@@ -95,7 +113,9 @@ class _Links(HTMLParser):
                 continue
             self.links.append(url)
             rel = (attrs.get("rel") or "").split()
-            if (tag, key) in _AUTOLOAD or (tag == "link" and not {"canonical", "alternate"} & set(rel)):
+            if (tag, key) in _AUTOLOAD or (
+                tag == "link" and not {"canonical", "alternate"} & set(rel)
+            ):
                 self.autoload.append(url)
 
 
@@ -120,21 +140,29 @@ def _broken(page: Path, url: str) -> str | None:
         target = target / "index.html"
     if not target.is_file():
         return "no such file"
-    if fragment and target.suffix == ".html" and unquote(fragment) not in _parse(target).ids:
+    if (
+        fragment
+        and target.suffix == ".html"
+        and unquote(fragment) not in _parse(target).ids
+    ):
         return f"no anchor #{fragment} in {target.relative_to(HTML_DIR)}"
     return None
 
 
 def _html_pages(built: Path) -> list[Path]:
     # _static holds the theme's Jinja templates as .html files; they are not pages.
-    return sorted(p for p in built.rglob("*.html") if "_static" not in p.relative_to(built).parts)
+    return sorted(
+        p for p in built.rglob("*.html") if "_static" not in p.relative_to(built).parts
+    )
 
 
 def test_internal_links_resolve(built_book):
     broken = []
     for page in _html_pages(built_book):
         for url in _parse(page).links:
-            if url.startswith(("mailto:", "javascript:", "data:")) or not _is_local(url):
+            if url.startswith(("mailto:", "javascript:", "data:")) or not _is_local(
+                url
+            ):
                 continue
             why = _broken(page, url)
             if why:
@@ -145,9 +173,14 @@ def test_internal_links_resolve(built_book):
 def test_pages_load_nothing_from_the_internet(built_book):
     remote = []
     for page in _html_pages(built_book):
-        remote += [f"{page.relative_to(built_book)}: {url}"
-                   for url in _parse(page).autoload if not _is_local(url) and not url.startswith("data:")]
-    assert not remote, "the book must work offline, but these pages load:\n" + "\n".join(remote)
+        remote += [
+            f"{page.relative_to(built_book)}: {url}"
+            for url in _parse(page).autoload
+            if not _is_local(url) and not url.startswith("data:")
+        ]
+    assert not remote, (
+        "the book must work offline, but these pages load:\n" + "\n".join(remote)
+    )
 
 
 # ---------------------------------------------------------------- in Chromium
@@ -173,7 +206,9 @@ def site(built_book):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install Chromium with `apt-get install chromium`")
+        pytest.fail(
+            f"{CHROMIUM} not found: install Chromium with `apt-get install chromium`"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -192,8 +227,15 @@ class _Visit:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.remote: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(
-            f"console: {m.text} ({m.location.get('url', '')})"))
+        self.page.on(
+            "console",
+            lambda m: (
+                m.type == "error"
+                and self.errors.append(
+                    f"console: {m.text} ({m.location.get('url', '')})"
+                )
+            ),
+        )
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         self.page.route("**/*", self._only_local)
         self.page.goto(url, wait_until="load")
@@ -240,13 +282,16 @@ def _typeset_math(page) -> tuple[int, int, list[str]]:
     n_math = page.locator(".math").count()
     if n_math:
         try:
-            page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                                   timeout=20_000)
+            page.wait_for_function(
+                "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                timeout=20_000,
+            )
             page.evaluate("() => MathJax.startup.promise")
         except PlaywrightTimeout:
             return n_math, 0, []  # MathJax never started: reported as nothing rendered
     errors = page.locator("mjx-merror").evaluate_all(
-        "nodes => nodes.map(n => n.getAttribute('data-mjx-error') || n.textContent)")
+        "nodes => nodes.map(n => n.getAttribute('data-mjx-error') || n.textContent)"
+    )
     return n_math, page.locator("mjx-container").count(), errors
 
 
@@ -295,7 +340,10 @@ def _navigation_problems(page, doc) -> list[str]:
 
 
 def test_math_appears_somewhere(built_book):
-    n = sum(page.read_text(encoding="utf-8").count('class="math') for page in _html_pages(built_book))
+    n = sum(
+        page.read_text(encoding="utf-8").count('class="math')
+        for page in _html_pages(built_book)
+    )
     assert n > 0, "no page of the book contains an equation; MathJax cannot be checked"
 
 
@@ -309,7 +357,9 @@ def test_interpolation_sliders_change_the_frame(visit):
         slider = sliders.nth(k)
         # matplotlib's to_jshtml pairs _anim_slider<id> with the image _anim_img<id>.
         slider_id = slider.get_attribute("id") or ""
-        assert slider_id.startswith("_anim_slider"), f"slider {k} is not a to_jshtml animation slider"
+        assert slider_id.startswith("_anim_slider"), (
+            f"slider {k} is not a to_jshtml animation slider"
+        )
         frame = page.locator(f"#{slider_id.replace('_anim_slider', '_anim_img')}")
         assert frame.count() == 1, f"slider {k} has no animation image next to it"
         before_value, before_src = slider.input_value(), frame.get_attribute("src")
@@ -317,10 +367,14 @@ def test_interpolation_sliders_change_the_frame(visit):
         slider.focus()
         page.keyboard.press("End")  # what a reader's keyboard does to a focused slider
         assert slider.input_value() != before_value, f"slider {k} did not move"
-        assert frame.get_attribute("src") != before_src, f"moving slider {k} did not change the frame"
+        assert frame.get_attribute("src") != before_src, (
+            f"moving slider {k} did not change the frame"
+        )
     # The theme's bundled Font Awesome turns the buttons' <i class="fa ..."> into SVG icons.
     icon = page.locator(".anim-buttons button[title='Play'] svg").first
-    assert icon.count() == 1 and icon.bounding_box()["width"] > 0, "the Play button shows no icon"
+    assert icon.count() == 1 and icon.bounding_box()["width"] > 0, (
+        "the Play button shows no icon"
+    )
     sliders.first.scroll_into_view_if_needed()
     SHOTS_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS_DIR / "04_interpolation_slider.png"))

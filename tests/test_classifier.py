@@ -1,4 +1,5 @@
 """The MNIST classifier: shapes, augmentation, a short training that beats chance, and its cache."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,20 +15,32 @@ from lib.core.repro import torch_threads
 from lib.mnist import classifier as clf
 from lib.mnist import is_prepared, mnist_tensors
 from lib.mnist.__main__ import main as mnist_main
-from lib.mnist.classifier import ClassifierConfig, MnistClassifier, accuracy, get_classifier, random_shift
+from lib.mnist.classifier import (
+    ClassifierConfig,
+    MnistClassifier,
+    accuracy,
+    get_classifier,
+    random_shift,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
-TINY = ClassifierConfig(channels=(4, 8), feature_dim=16, epochs=1, batch_size=128, lr=1e-2, shift=0)  # ~88%
+TINY = ClassifierConfig(
+    channels=(4, 8), feature_dim=16, epochs=1, batch_size=128, lr=1e-2, shift=0
+)  # ~88%
 
-needs_data = pytest.mark.skipif(not is_prepared(DATA), reason="MNIST not prepared: run `make data`")
+needs_data = pytest.mark.skipif(
+    not is_prepared(DATA), reason="MNIST not prepared: run `make data`"
+)
 
 
 def test_shapes_for_flat_and_image_inputs():
     model = MnistClassifier(ClassifierConfig()).eval()
     images = torch.rand(3, 1, 28, 28) * 2 - 1  # (3, 1, 28, 28) in [-1, 1]
     assert model(images).shape == (3, 10)
-    torch.testing.assert_close(model(images.flatten(1)), model(images))  # (3, 784) is the same digit
+    torch.testing.assert_close(
+        model(images.flatten(1)), model(images)
+    )  # (3, 784) is the same digit
     assert model.features(images).shape == (3, ClassifierConfig().feature_dim)
     labels = model.predict(images)
     assert labels.shape == (3,) and labels.dtype == torch.int64
@@ -43,8 +56,12 @@ def test_chunked_inference_equals_one_pass():
 
 
 def test_config_validation_says_what_is_wrong():
-    for bad, match in ((dict(channels=(4,)), "channels"), (dict(epochs=0), "epochs"), (dict(lr=0.0), "lr"),
-                       (dict(shift=14), "shift")):
+    for bad, match in (
+        (dict(channels=(4,)), "channels"),
+        (dict(epochs=0), "epochs"),
+        (dict(lr=0.0), "lr"),
+        (dict(shift=14), "shift"),
+    ):
         with pytest.raises(ValueError, match=match):
             ClassifierConfig(**bad)
 
@@ -75,7 +92,9 @@ def tiny_cache(tmp_path_factory) -> tuple[Path, MnistClassifier, bool]:
 @needs_data
 def test_short_training_beats_chance(tiny_cache):
     _, model, rng_untouched = tiny_cache
-    assert rng_untouched  # randomness is explicit: the caller's global generator is left alone
+    assert (
+        rng_untouched
+    )  # randomness is explicit: the caller's global generator is left alone
     assert not model.training and not any(p.requires_grad for p in model.parameters())
     assert model.test_accuracy > 0.5  # chance is 0.1
     images, labels = mnist_tensors(DATA, train=False)
@@ -86,7 +105,9 @@ def test_short_training_beats_chance(tiny_cache):
 def test_cache_trains_once_then_loads(tiny_cache, monkeypatch):
     cache_dir, first, _ = tiny_cache
     path = clf.cache_path(TINY, DATA, cache_dir)
-    assert path.is_file() and list(load_checked(path, "mnist-classifier")["config"]["channels"]) == [4, 8]
+    assert path.is_file() and list(
+        load_checked(path, "mnist-classifier")["config"]["channels"]
+    ) == [4, 8]
 
     def must_not_train(*args, **kwargs):
         raise AssertionError("trained again although the cache holds this config")
@@ -96,12 +117,17 @@ def test_cache_trains_once_then_loads(tiny_cache, monkeypatch):
     assert again.test_accuracy == first.test_accuracy and not again.training
     for name, tensor in first.state_dict().items():
         torch.testing.assert_close(again.state_dict()[name], tensor)
-    assert clf.cache_path(dataclasses.replace(TINY, seed=1), DATA, cache_dir) != path  # config is in the key
+    assert (
+        clf.cache_path(dataclasses.replace(TINY, seed=1), DATA, cache_dir) != path
+    )  # config is in the key
 
 
 @needs_data
 def test_foreign_checkpoint_in_the_cache_is_refused(tmp_path):
-    save_atomic({"kind": "gan-generator", "format": 1, "config": {}}, clf.cache_path(TINY, DATA, tmp_path))
+    save_atomic(
+        {"kind": "gan-generator", "format": 1, "config": {}},
+        clf.cache_path(TINY, DATA, tmp_path),
+    )
     with pytest.raises(ValueError, match="not 'mnist-classifier'"):
         get_classifier(DATA, tmp_path, device="cpu", config=TINY)
 
@@ -116,7 +142,17 @@ def test_default_classifier_reaches_98_percent(classifier_cache, one_thread):
 @pytest.mark.slow
 @needs_data
 def test_cli_reports_the_cached_accuracy(classifier_cache, capsys, quiet_commands):
-    mnist_main(["classifier", "--root", str(DATA), "--cache", str(classifier_cache), "--device", "cpu"])
+    mnist_main(
+        [
+            "classifier",
+            "--root",
+            str(DATA),
+            "--cache",
+            str(classifier_cache),
+            "--device",
+            "cpu",
+        ]
+    )
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["cached"] is True and summary["test_accuracy"] >= 0.98
 

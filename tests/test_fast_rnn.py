@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from lib.lstm.rnn import RNN
 from lib.lstm.fast_rnn import FastRNN
+from lib.lstm.rnn import RNN
 
 
 def _pair(D=10, H=16, O=10, dtype=torch.float64):

@@ -18,9 +18,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from jupyter_client import BlockingKernelClient
-
 from conftest import ROOT
+from jupyter_client import BlockingKernelClient
 
 BIN = Path(sys.executable).parent
 VENV = Path(sys.prefix).resolve()
@@ -39,14 +38,27 @@ class Lab:
 
     def __init__(self, root: Path, runtime: Path):
         self.root, self.runtime = root, runtime
-        env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime), JUPYTER_PORT_RETRIES="0")
+        env = dict(
+            os.environ, JUPYTER_RUNTIME_DIR=str(runtime), JUPYTER_PORT_RETRIES="0"
+        )
         # CI and containers run as root, where JupyterLab refuses to start without this flag.
         as_root = ["--allow-root"] if os.geteuid() == 0 else []
         self.log = open(runtime / "lab.log", "w")
         self.proc = subprocess.Popen(
-            [_jupyter(), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0",
-             f"--ServerApp.root_dir={root}", *as_root],
-            cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                _jupyter(),
+                "lab",
+                "--no-browser",
+                "--ServerApp.ip=127.0.0.1",
+                "--ServerApp.port=0",
+                f"--ServerApp.root_dir={root}",
+                *as_root,
+            ],
+            cwd=root,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         info = self._wait_for_server_info()
         self.url, self.token = info["url"].rstrip("/"), info["token"]
 
@@ -62,13 +74,22 @@ class Lab:
                     pass  # written but not complete yet
             time.sleep(0.3)
         self.stop()
-        pytest.fail("jupyter lab did not start:\n" + (self.runtime / "lab.log").read_text()[-4000:])
+        pytest.fail(
+            "jupyter lab did not start:\n"
+            + (self.runtime / "lab.log").read_text()[-4000:]
+        )
 
     def api(self, method: str, path: str, body: dict | None = None) -> dict:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
-            f"{self.url}/api/{path}", data=data, method=method,
-            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"})
+            f"{self.url}/api/{path}",
+            data=data,
+            method=method,
+            headers={
+                "Authorization": f"token {self.token}",
+                "Content-Type": "application/json",
+            },
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             text = response.read().decode()
         return json.loads(text) if text else {}
@@ -98,20 +119,30 @@ def lab(tmp_path_factory):
 def _demo_notebook(code: str) -> dict:
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell(code, execution_count=1)
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="stored output\n")]
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="stored output\n")
+    ]
     nb.cells = [nbformat.v4.new_markdown_cell("# Demo"), cell]
     return nb
 
 
 def _save(lab: Lab, path: str, nb: dict):
-    lab.api("PUT", f"contents/{path}", {"type": "notebook", "format": "json", "content": nb})
+    lab.api(
+        "PUT", f"contents/{path}", {"type": "notebook", "format": "json", "content": nb}
+    )
 
 
 def _make_lab_command() -> list[str]:
     """The `jupyter lab ...` command that `make lab` would run (make -n prints without running)."""
-    proc = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        ["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
-    lines = [ln for ln in proc.stdout.splitlines() if "jupyter lab" in ln or "jupyter-lab" in ln]
+    lines = [
+        ln
+        for ln in proc.stdout.splitlines()
+        if "jupyter lab" in ln or "jupyter-lab" in ln
+    ]
     assert lines, f"`make lab` does not start JupyterLab:\n{proc.stdout}"
     return shlex.split(lines[-1])
 
@@ -120,19 +151,28 @@ def test_make_lab_serves_the_folder_holding_jupytext_toml():
     # JupyterLab looks for jupytext.toml only from a notebook's folder up to its root folder, so a
     # root of notebooks/ would silently turn pairing off.
     args = _make_lab_command()
-    args = args[args.index("lab") + 1:] if "lab" in args else args[1:]
-    roots = [a.split("=", 1)[1] for a in args if a.startswith(("--ServerApp.root_dir=", "--notebook-dir="))]
+    args = args[args.index("lab") + 1 :] if "lab" in args else args[1:]
+    roots = [
+        a.split("=", 1)[1]
+        for a in args
+        if a.startswith(("--ServerApp.root_dir=", "--notebook-dir="))
+    ]
     roots += [a for a in args if not a.startswith("-")]
     root = (ROOT / roots[-1]).resolve() if roots else ROOT
     assert (root / "jupytext.toml").is_file(), (
-        f"`make lab` serves {root}, which has no jupytext.toml: saving would not update the twins")
+        f"`make lab` serves {root}, which has no jupytext.toml: saving would not update the twins"
+    )
     if os.geteuid() == 0:
-        assert "--allow-root" in args, "`make lab` runs as root here and needs --allow-root"
+        assert "--allow-root" in args, (
+            "`make lab` runs as root here and needs --allow-root"
+        )
 
 
 def test_jupytext_config_pairs_ipynb_with_percent_scripts():
     text = (ROOT / "jupytext.toml").read_text()
-    assert 'formats = "ipynb,py:percent"' in text, "jupytext.toml must pair ipynb with py:percent"
+    assert 'formats = "ipynb,py:percent"' in text, (
+        "jupytext.toml must pair ipynb with py:percent"
+    )
 
 
 def test_saving_the_ipynb_writes_the_py_twin(lab):
@@ -140,7 +180,9 @@ def test_saving_the_ipynb_writes_the_py_twin(lab):
     py = lab.root / "notebooks" / "98_demo.py"
     assert py.is_file(), "saving 98_demo.ipynb in JupyterLab did not write 98_demo.py"
     text = py.read_text()
-    assert "# %%" in text and "x = 1" in text, f"98_demo.py is not the percent twin:\n{text}"
+    assert "# %%" in text and "x = 1" in text, (
+        f"98_demo.py is not the percent twin:\n{text}"
+    )
 
 
 def test_saving_the_py_updates_the_ipynb_and_keeps_outputs(lab):
@@ -148,7 +190,9 @@ def test_saving_the_py_updates_the_ipynb_and_keeps_outputs(lab):
     model = lab.api("GET", "contents/notebooks/99_demo.py?type=notebook&content=1")
     nb = model["content"]
     code = [c for c in nb["cells"] if c["cell_type"] == "code"][0]
-    assert code["outputs"], "opening the .py twin did not bring the outputs stored in the .ipynb"
+    assert code["outputs"], (
+        "opening the .py twin did not bring the outputs stored in the .ipynb"
+    )
     code["source"] = "y = 2"
     _save(lab, "notebooks/99_demo.py", nb)
     stored = nbformat.read(lab.root / "notebooks" / "99_demo.ipynb", as_version=4)
@@ -158,18 +202,24 @@ def test_saving_the_py_updates_the_ipynb_and_keeps_outputs(lab):
 
 
 def test_labextensions_for_widgets_and_jupytext_are_enabled():
-    proc = subprocess.run([_jupyter(), "labextension", "list"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [_jupyter(), "labextension", "list"], capture_output=True, text=True
+    )
     listing = proc.stdout + proc.stderr
     for name in ("@jupyter-widgets/jupyterlab-manager", "jupyterlab-jupytext"):
         line = next((ln for ln in listing.splitlines() if name in ln), "")
-        assert "enabled" in line and "OK" in line, f"{name} is not enabled in JupyterLab:\n{listing}"
+        assert "enabled" in line and "OK" in line, (
+            f"{name} is not enabled in JupyterLab:\n{listing}"
+        )
 
 
 @pytest.fixture(scope="module")
 def lab_kernel(lab):
     spec_name = lab.api("GET", "kernelspecs")["default"]
     kernel = lab.api("POST", "kernels", {"name": spec_name})
-    client = BlockingKernelClient(connection_file=str(lab.runtime / f"kernel-{kernel['id']}.json"))
+    client = BlockingKernelClient(
+        connection_file=str(lab.runtime / f"kernel-{kernel['id']}.json")
+    )
     client.load_connection_file()
     client.start_channels()
     client.wait_for_ready(timeout=60)
@@ -194,16 +244,23 @@ def _run(client: BlockingKernelClient, code: str) -> str:
 
 def test_lab_kernel_is_the_project_python(lab_kernel):
     prefix = _run(lab_kernel, "import sys, lib; print(sys.prefix)").strip()
-    assert Path(prefix).resolve() == VENV, f"JupyterLab's kernel runs {prefix}, not {VENV}"
+    assert Path(prefix).resolve() == VENV, (
+        f"JupyterLab's kernel runs {prefix}, not {VENV}"
+    )
 
 
 def test_widget_slider_reaches_the_kernel(lab_kernel):
     """Move an ipywidgets slider the way JupyterLab's widget manager does: a comm update."""
-    code = ("import ipywidgets\n"
-            "slider = ipywidgets.IntSlider(min=0, max=8)\n"
-            "slider.observe(lambda change: print('moved to', change['new']), names='value')\n"
-            "print(slider.comm.comm_id)")
+    code = (
+        "import ipywidgets\n"
+        "slider = ipywidgets.IntSlider(min=0, max=8)\n"
+        "slider.observe(lambda change: print('moved to', change['new']), names='value')\n"
+        "print(slider.comm.comm_id)"
+    )
     comm_id = _run(lab_kernel, code).strip()
-    update = {"comm_id": comm_id, "data": {"method": "update", "state": {"value": 5}, "buffer_paths": []}}
+    update = {
+        "comm_id": comm_id,
+        "data": {"method": "update", "state": {"value": 5}, "buffer_paths": []},
+    }
     lab_kernel.shell_channel.send(lab_kernel.session.msg("comm_msg", update))
     assert _run(lab_kernel, "print(slider.value)").strip().endswith("5")

@@ -1,15 +1,21 @@
 """lib.lstm.LSTM against torch.nn.LSTM + nn.Linear in float64: values and gradients."""
+
 import pytest
 import torch
+from helpers import inputs, torch_logits
 from torch import nn
 from torch.testing import assert_close
 
 from lib.lstm.cell import GATES, LSTM, TORCH_GATE_ORDER
 
-from helpers import inputs, torch_logits
-
 TOL = dict(atol=1e-10, rtol=1e-10)
-SHAPES = [(1, 1), (1, 6), (3, 1), (2, 5), (4, 8)]  # (batch, T): batch 1, T = 1, odd and even T
+SHAPES = [
+    (1, 1),
+    (1, 6),
+    (3, 1),
+    (2, 5),
+    (4, 8),
+]  # (batch, T): batch 1, T = 1, odd and even T
 
 
 def torch_pair(D=3, H=5, O=4, seed=0, bias=True):
@@ -48,7 +54,9 @@ def _torch_grads_by_our_names(lstm, head):
         rows = slice(k * H, (k + 1) * H)
         grads[f"W_{gate}x"] = lstm.weight_ih_l0.grad[rows]
         grads[f"W_{gate}h"] = lstm.weight_hh_l0.grad[rows]
-        grads[f"b_{gate}"] = lstm.bias_ih_l0.grad[rows]  # the same gradient reaches bias_hh_l0
+        grads[f"b_{gate}"] = lstm.bias_ih_l0.grad[
+            rows
+        ]  # the same gradient reaches bias_hh_l0
         assert_close(lstm.bias_hh_l0.grad[rows], lstm.bias_ih_l0.grad[rows], **TOL)
     return grads
 
@@ -63,7 +71,9 @@ def test_gradients_match_torch(B, T):
     nn.functional.cross_entropy(model(x), y).backward()
     expected = _torch_grads_by_our_names(lstm, head)
     for name, p in model.named_parameters():
-        assert_close(p.grad, expected[name], **TOL, msg=lambda m, name=name: f"{name}: {m}")
+        assert_close(
+            p.grad, expected[name], **TOL, msg=lambda m, name=name: f"{name}: {m}"
+        )
 
 
 def test_input_gradient_matches_torch():
@@ -97,28 +107,48 @@ def test_gate_order_matters():
     assert (model(x) - torch_logits(lstm, head, x)).abs().max() > 1e-6
 
 
-@pytest.mark.parametrize("make", [
-    lambda: (nn.GRU(3, 5, batch_first=True), nn.Linear(5, 4)),
-    lambda: (nn.RNN(3, 5, batch_first=True), nn.Linear(5, 4)),
-    lambda: (nn.LSTM(3, 5, num_layers=2, batch_first=True), nn.Linear(5, 4)),
-    lambda: (nn.LSTM(3, 5, bidirectional=True, batch_first=True), nn.Linear(10, 4)),
-    lambda: (nn.LSTM(3, 5), nn.Linear(5, 4)),                             # batch_first=False
-    lambda: (nn.LSTM(3, 5, proj_size=2, batch_first=True), nn.Linear(2, 4)),
-    lambda: (nn.LSTM(3, 5, batch_first=True), nn.Linear(6, 4)),           # head of the wrong width
-    lambda: (nn.LSTM(3, 5, batch_first=True), nn.Sequential(nn.Linear(5, 4))),
-], ids=["gru", "rnn", "two-layers", "bidirectional", "time-first", "projection", "head-width", "head-type"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: (nn.GRU(3, 5, batch_first=True), nn.Linear(5, 4)),
+        lambda: (nn.RNN(3, 5, batch_first=True), nn.Linear(5, 4)),
+        lambda: (nn.LSTM(3, 5, num_layers=2, batch_first=True), nn.Linear(5, 4)),
+        lambda: (nn.LSTM(3, 5, bidirectional=True, batch_first=True), nn.Linear(10, 4)),
+        lambda: (nn.LSTM(3, 5), nn.Linear(5, 4)),  # batch_first=False
+        lambda: (nn.LSTM(3, 5, proj_size=2, batch_first=True), nn.Linear(2, 4)),
+        lambda: (
+            nn.LSTM(3, 5, batch_first=True),
+            nn.Linear(6, 4),
+        ),  # head of the wrong width
+        lambda: (nn.LSTM(3, 5, batch_first=True), nn.Sequential(nn.Linear(5, 4))),
+    ],
+    ids=[
+        "gru",
+        "rnn",
+        "two-layers",
+        "bidirectional",
+        "time-first",
+        "projection",
+        "head-width",
+        "head-type",
+    ],
+)
 def test_from_torch_rejects_unsupported(make):
     with pytest.raises(ValueError):
         LSTM.from_torch(*make())
 
 
-@pytest.mark.parametrize("dims", [(0, 4, 2), (3, -1, 2), (3, 4, 0), (2.5, 4, 2), (3, True, 2), (3, "4", 2)])
+@pytest.mark.parametrize(
+    "dims", [(0, 4, 2), (3, -1, 2), (3, 4, 0), (2.5, 4, 2), (3, True, 2), (3, "4", 2)]
+)
 def test_bad_dims_raise(dims):
     with pytest.raises(ValueError):
         LSTM(*dims)
 
 
-@pytest.mark.parametrize("shape", [(5, 3), (2, 4, 2), (2, 4, 3, 1), (2, 0, 3), (0, 4, 3)])
+@pytest.mark.parametrize(
+    "shape", [(5, 3), (2, 4, 2), (2, 4, 3, 1), (2, 0, 3), (0, 4, 3)]
+)
 def test_wrong_input_shape_raises(shape):
     model = LSTM(3, 4, 2)
     with pytest.raises(ValueError):
@@ -128,15 +158,23 @@ def test_wrong_input_shape_raises(shape):
 def test_shapes_and_parameter_names():
     model = LSTM(3, 4, 2)
     names = [n for n, _ in model.named_parameters()]
-    assert names == [f"{kind}{k}{end}" for k in GATES for kind, end in (("W_", "x"), ("W_", "h"), ("b_", ""))] + ["W_ph", "b_p"]
-    assert model.W_gx.shape == (4, 3) and model.W_gh.shape == (4, 4) and model.b_g.shape == (4,)
+    assert names == [
+        f"{kind}{k}{end}"
+        for k in GATES
+        for kind, end in (("W_", "x"), ("W_", "h"), ("b_", ""))
+    ] + ["W_ph", "b_p"]
+    assert (
+        model.W_gx.shape == (4, 3)
+        and model.W_gh.shape == (4, 4)
+        and model.b_g.shape == (4,)
+    )
     assert model(torch.zeros(5, 7, 3)).shape == (5, 2)
 
 
 def test_forget_bias_and_init_bound():
     model = LSTM(3, 16, 2, forget_bias=2.5)
     assert torch.all(model.b_f == 2.5)
-    bound = 16 ** -0.5
+    bound = 16**-0.5
     for name, p in model.named_parameters():
         if name != "b_f":
             assert p.abs().max() <= bound

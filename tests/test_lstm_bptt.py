@@ -1,12 +1,18 @@
 """The hand-derived BPTT of chapter 01 against autograd, and the gradient diagnostics, in float64."""
+
 import pytest
 import torch
 from torch.testing import assert_close
 
-from lib.lstm.gradients import (autograd_loss_and_grads, compare_grads, decay_per_step, first_digit_task,
-                           hidden_grad_norms)
-from lib.lstm.cell import LSTM
 from lib.lstm.bptt import lstm_backward, lstm_loss_and_grads, step_backward
+from lib.lstm.cell import LSTM
+from lib.lstm.gradients import (
+    autograd_loss_and_grads,
+    compare_grads,
+    decay_per_step,
+    first_digit_task,
+    hidden_grad_norms,
+)
 from lib.lstm.rnn import RNN
 
 TOL = dict(atol=1e-10, rtol=1e-10)
@@ -31,7 +37,9 @@ def test_hand_gradients_match_autograd(B, T, forget_bias):
     assert_close(loss, ref_loss, **TOL)
     assert list(grads) == list(ref_grads)
     for name in ref_grads:
-        assert_close(grads[name], ref_grads[name], **TOL, msg=lambda m, name=name: f"{name}: {m}")
+        assert_close(
+            grads[name], ref_grads[name], **TOL, msg=lambda m, name=name: f"{name}: {m}"
+        )
 
 
 @pytest.mark.parametrize("B,T", SHAPES)
@@ -39,7 +47,9 @@ def test_hidden_gradients_match_autograd(B, T):
     model, x, y = model_and_data(B, T)
     dh = lstm_backward(model, x, y).dh
     assert len(dh) == T
-    assert_close(torch.stack([d.norm() for d in dh]), hidden_grad_norms(model, x, y), **TOL)
+    assert_close(
+        torch.stack([d.norm() for d in dh]), hidden_grad_norms(model, x, y), **TOL
+    )
 
 
 def test_hand_backward_uses_no_autograd():
@@ -77,7 +87,9 @@ def test_compare_grads_flags_shape_mismatch():
     assert not row.matches
 
 
-@pytest.mark.parametrize("y", [torch.tensor([0, 1, 2]), torch.tensor([[0], [1]]), torch.tensor(0)])
+@pytest.mark.parametrize(
+    "y", [torch.tensor([0, 1, 2]), torch.tensor([[0], [1]]), torch.tensor(0)]
+)
 def test_bad_targets_raise(y):
     model, x, _ = model_and_data(2, 3)
     with pytest.raises(ValueError):
@@ -98,7 +110,9 @@ def test_rnn_hidden_grad_norms_match_manual_backprop():
     with torch.no_grad():
         hs = model.hiddens(x)
         p = hs[-1] @ model.W_ph.T + model.b_p
-        dh = (torch.softmax(p, -1) - torch.nn.functional.one_hot(y, 10)) / 3 @ model.W_ph
+        dh = (
+            (torch.softmax(p, -1) - torch.nn.functional.one_hot(y, 10)) / 3 @ model.W_ph
+        )
         norms = [dh.norm()]
         for h in reversed(hs[1:]):
             dh = (dh * (1 - h**2)) @ model.W_hh
@@ -109,7 +123,11 @@ def test_rnn_hidden_grad_norms_match_manual_backprop():
 
 def test_hidden_grad_norms_rejects_other_models():
     with pytest.raises(ValueError):
-        hidden_grad_norms(torch.nn.Linear(3, 3), torch.zeros(1, 2, 3), torch.zeros(1, dtype=torch.long))
+        hidden_grad_norms(
+            torch.nn.Linear(3, 3),
+            torch.zeros(1, 2, 3),
+            torch.zeros(1, dtype=torch.long),
+        )
 
 
 def test_decay_per_step():

@@ -3,6 +3,7 @@
 FastLSTM must be a drop-in for LSTM: the same state dict, the same logits and the same gradients
 for every parameter. Speed is measured in benchmarks/lstm_step.py, never here.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -14,13 +15,24 @@ from lib.lstm.fast import FastLSTM
 
 DTYPE = torch.float64
 # (batch, T, input_dim, hidden) — B=1, T=1, odd and even T, scalar and one-hot inputs, odd hidden
-SHAPES = [(1, 1, 1, 7), (1, 5, 10, 7), (4, 1, 10, 7), (3, 7, 1, 7), (5, 8, 10, 7), (2, 13, 10, 16)]
+SHAPES = [
+    (1, 1, 1, 7),
+    (1, 5, 10, 7),
+    (4, 1, 10, 7),
+    (3, 7, 1, 7),
+    (5, 8, 10, 7),
+    (2, 13, 10, 16),
+]
 
 
-def _pair(input_dim: int, hidden: int, output_dim: int = 10, seed: int = 0) -> tuple[LSTM, FastLSTM]:
+def _pair(
+    input_dim: int, hidden: int, output_dim: int = 10, seed: int = 0
+) -> tuple[LSTM, FastLSTM]:
     torch.manual_seed(seed)
     readable = LSTM(input_dim, hidden, output_dim).to(DTYPE)
-    with torch.no_grad():  # random biases, so that a wrong gate order cannot hide behind b_f = 1
+    with (
+        torch.no_grad()
+    ):  # random biases, so that a wrong gate order cannot hide behind b_f = 1
         for p in readable.parameters():
             p.uniform_(-0.8, 0.8)
     fast = FastLSTM(input_dim, hidden, output_dim).to(DTYPE)
@@ -28,22 +40,26 @@ def _pair(input_dim: int, hidden: int, output_dim: int = 10, seed: int = 0) -> t
     return readable, fast
 
 
-def _inputs(batch: int, T: int, input_dim: int, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+def _inputs(
+    batch: int, T: int, input_dim: int, seed: int = 1
+) -> tuple[torch.Tensor, torch.Tensor]:
     gen = torch.Generator().manual_seed(seed)
     if input_dim == 1:
-        x = torch.randn(batch, T, 1, generator=gen, dtype=DTYPE)                    # (B, T, 1) scalar
+        x = torch.randn(batch, T, 1, generator=gen, dtype=DTYPE)  # (B, T, 1) scalar
     else:
         digits = torch.randint(0, input_dim, (batch, T), generator=gen)
-        x = nn.functional.one_hot(digits, input_dim).to(DTYPE)                    # (B, T, D) one-hot
-    y = torch.randint(0, 10, (batch,), generator=gen)                             # (B,)
+        x = nn.functional.one_hot(digits, input_dim).to(DTYPE)  # (B, T, D) one-hot
+    y = torch.randint(0, 10, (batch,), generator=gen)  # (B,)
     return x, y
 
 
 def _loss_and_grads(model: nn.Module, x: torch.Tensor, y: torch.Tensor):
     model.zero_grad(set_to_none=True)
-    logits = model(x)                                                              # (B, O)
+    logits = model(x)  # (B, O)
     nn.functional.cross_entropy(logits, y).backward()
-    return logits.detach(), {name: p.grad.clone() for name, p in model.named_parameters()}
+    return logits.detach(), {
+        name: p.grad.clone() for name, p in model.named_parameters()
+    }
 
 
 @pytest.mark.parametrize("batch,T,input_dim,hidden", SHAPES)
@@ -55,7 +71,9 @@ def test_fast_matches_readable_values_and_gradients(batch, T, input_dim, hidden)
     torch.testing.assert_close(logits_f, logits_r, rtol=1e-10, atol=1e-12)
     assert grads_f.keys() == grads_r.keys()
     for name in grads_r:
-        torch.testing.assert_close(grads_f[name], grads_r[name], rtol=1e-9, atol=1e-12, msg=name)
+        torch.testing.assert_close(
+            grads_f[name], grads_r[name], rtol=1e-9, atol=1e-12, msg=name
+        )
 
 
 @pytest.mark.parametrize("batch,T,input_dim,hidden", SHAPES)
@@ -67,8 +85,8 @@ def test_fast_matches_torch_lstm_through_from_torch(batch, T, input_dim, hidden)
     assert type(fast) is FastLSTM
     x, y = _inputs(batch, T, input_dim)
     logits_f, grads_f = _loss_and_grads(fast, x, y)
-    out, _ = lstm(x)                                                               # (B, T, H)
-    logits_t = head(out[:, -1])                                                    # (B, O)
+    out, _ = lstm(x)  # (B, T, H)
+    logits_t = head(out[:, -1])  # (B, O)
     nn.functional.cross_entropy(logits_t, y).backward()
     torch.testing.assert_close(logits_f, logits_t.detach(), rtol=1e-10, atol=1e-12)
     # torch.nn.LSTM's gradients, mapped onto FastLSTM's names (PyTorch stacks gates i, f, g, o).
@@ -77,7 +95,9 @@ def test_fast_matches_torch_lstm_through_from_torch(batch, T, input_dim, hidden)
         rows = slice(k * H, (k + 1) * H)
         torch.testing.assert_close(grads_f[f"W_{gate}x"], lstm.weight_ih_l0.grad[rows])
         torch.testing.assert_close(grads_f[f"W_{gate}h"], lstm.weight_hh_l0.grad[rows])
-        torch.testing.assert_close(grads_f[f"b_{gate}"], lstm.bias_ih_l0.grad[rows])  # b_ih and b_hh get the same gradient
+        torch.testing.assert_close(
+            grads_f[f"b_{gate}"], lstm.bias_ih_l0.grad[rows]
+        )  # b_ih and b_hh get the same gradient
     torch.testing.assert_close(grads_f["W_ph"], head.weight.grad)
     torch.testing.assert_close(grads_f["b_p"], head.bias.grad)
 
@@ -107,7 +127,9 @@ def test_no_grad_forward_and_float32():
     with torch.no_grad():
         torch.testing.assert_close(fast(x), readable(x))
     fast32, readable32 = fast.float(), readable.float()
-    torch.testing.assert_close(fast32(x.float()), readable32(x.float()), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(
+        fast32(x.float()), readable32(x.float()), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_repeated_steps_do_not_share_buffers():
@@ -115,8 +137,12 @@ def test_repeated_steps_do_not_share_buffers():
     readable, fast = _pair(10, 7)
     x1, y1 = _inputs(3, 5, 10, seed=3)
     x2, y2 = _inputs(3, 5, 10, seed=4)
-    loss_f = nn.functional.cross_entropy(fast(x1), y1) + nn.functional.cross_entropy(fast(x2), y2)
-    loss_r = nn.functional.cross_entropy(readable(x1), y1) + nn.functional.cross_entropy(readable(x2), y2)
+    loss_f = nn.functional.cross_entropy(fast(x1), y1) + nn.functional.cross_entropy(
+        fast(x2), y2
+    )
+    loss_r = nn.functional.cross_entropy(
+        readable(x1), y1
+    ) + nn.functional.cross_entropy(readable(x2), y2)
     loss_f.backward()
     loss_r.backward()
     for (name, p_f), p_r in zip(fast.named_parameters(), readable.parameters()):
@@ -144,7 +170,9 @@ def test_consecutive_steps_reuse_buffers_correctly():
         _, grads_r = _loss_and_grads(readable, x, y)
         _, grads_f = _loss_and_grads(fast, x, y)
         for name in grads_r:
-            torch.testing.assert_close(grads_f[name], grads_r[name], msg=f"step {seed}: {name}")
+            torch.testing.assert_close(
+                grads_f[name], grads_r[name], msg=f"step {seed}: {name}"
+            )
 
 
 def test_retained_graph_backward_twice():
@@ -175,24 +203,32 @@ def test_one_hot_lookup_and_dense_matmul_paths_agree_with_readable(kind):
     readable, fast = _pair(10, 7)
     x, y = _inputs(5, 6, 10, seed=3)
     if kind == "dense":
-        x = torch.randn(x.shape, generator=torch.Generator().manual_seed(4), dtype=DTYPE)
+        x = torch.randn(
+            x.shape, generator=torch.Generator().manual_seed(4), dtype=DTYPE
+        )
     elif kind == "almost_one_hot":
-        x[2, 3] *= 2.0                                      # one entry is 2: no longer one-hot
+        x[2, 3] *= 2.0  # one entry is 2: no longer one-hot
     logits_r, grads_r = _loss_and_grads(readable, x, y)
     logits_f, grads_f = _loss_and_grads(fast, x, y)
     torch.testing.assert_close(logits_f, logits_r, rtol=1e-10, atol=1e-12)
     for name in grads_r:
-        torch.testing.assert_close(grads_f[name], grads_r[name], rtol=1e-9, atol=1e-12, msg=name)
+        torch.testing.assert_close(
+            grads_f[name], grads_r[name], rtol=1e-9, atol=1e-12, msg=name
+        )
 
 
-def _close_in(dtype: torch.dtype, actual: torch.Tensor, expected: torch.Tensor, msg: str = "") -> None:
+def _close_in(
+    dtype: torch.dtype, actual: torch.Tensor, expected: torch.Tensor, msg: str = ""
+) -> None:
     """actual (computed in dtype) against a float64 reference: 1e-9 in float64; in float32 within
     1e-4 of the reference's largest entry (the readable model in float32 is off by up to 3e-5)."""
     if dtype == torch.float64:
         torch.testing.assert_close(actual, expected, rtol=1e-9, atol=1e-9, msg=msg)
     else:
         scale = expected.abs().max().item()
-        torch.testing.assert_close(actual.double(), expected, rtol=1e-4, atol=1e-4 * scale, msg=msg)
+        torch.testing.assert_close(
+            actual.double(), expected, rtol=1e-4, atol=1e-4 * scale, msg=msg
+        )
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
@@ -205,7 +241,7 @@ def test_saturated_gates_match_readable(dtype):
             for p in model.parameters():
                 p.mul_(300.0)
     x, y = _inputs(4, 6, 10)
-    logits_r, grads_r = _loss_and_grads(readable, x, y)                 # float64 reference
+    logits_r, grads_r = _loss_and_grads(readable, x, y)  # float64 reference
     logits_f, grads_f = _loss_and_grads(fast.to(dtype), x.to(dtype), y)
     assert torch.isfinite(logits_f).all()
     _close_in(dtype, logits_f, logits_r, "logits")
@@ -229,7 +265,9 @@ def test_nan_input_gives_nan_logits(dtype):
 def test_float32_gradients_at_training_shapes_match_float64_reference():
     """The shapes of the benchmark (batch 128, T 30, hidden 128) in float32, against float64."""
     readable, fast = _pair(10, 128, seed=5)
-    with torch.no_grad():  # _pair's uniform(-0.8, 0.8) saturates 128 units; use the usual scale
+    with (
+        torch.no_grad()
+    ):  # _pair's uniform(-0.8, 0.8) saturates 128 units; use the usual scale
         for p_r, p_f in zip(readable.parameters(), fast.parameters()):
             p_r.mul_(0.1)
             p_f.copy_(p_r)
@@ -239,4 +277,6 @@ def test_float32_gradients_at_training_shapes_match_float64_reference():
     torch.testing.assert_close(logits_f, logits_r.float(), rtol=1e-4, atol=1e-5)
     for name in grads_r:
         scale = grads_r[name].abs().max().item()
-        torch.testing.assert_close(grads_f[name], grads_r[name].float(), rtol=1e-3, atol=1e-4 * scale, msg=name)
+        torch.testing.assert_close(
+            grads_f[name], grads_r[name].float(), rtol=1e-3, atol=1e-4 * scale, msg=name
+        )

@@ -1,4 +1,5 @@
 """The Fréchet distance against closed forms, and the class distribution on known inputs."""
+
 from __future__ import annotations
 
 import math
@@ -6,18 +7,31 @@ import math
 import pytest
 import torch
 
-from lib.mnist.fid import class_distribution, fid, frechet_distance, frechet_gaussians, gaussian_stats
+from lib.mnist.fid import (
+    class_distribution,
+    fid,
+    frechet_distance,
+    frechet_gaussians,
+    gaussian_stats,
+)
 
 
-def _gaussian(n: int, mean: torch.Tensor, scale: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    return mean + torch.randn(n, len(mean), generator=generator, dtype=torch.float64) * scale  # (n, D)
+def _gaussian(
+    n: int, mean: torch.Tensor, scale: torch.Tensor, generator: torch.Generator
+) -> torch.Tensor:
+    return (
+        mean
+        + torch.randn(n, len(mean), generator=generator, dtype=torch.float64) * scale
+    )  # (n, D)
 
 
 def test_diagonal_gaussians_match_the_closed_form():
     generator = torch.Generator().manual_seed(0)
     mean_a, mean_b = torch.randn(2, 6, generator=generator, dtype=torch.float64)
     var_a, var_b = torch.rand(2, 6, generator=generator, dtype=torch.float64) + 0.1
-    expected = ((mean_a - mean_b) ** 2).sum() + ((var_a.sqrt() - var_b.sqrt()) ** 2).sum()
+    expected = ((mean_a - mean_b) ** 2).sum() + (
+        (var_a.sqrt() - var_b.sqrt()) ** 2
+    ).sum()
     actual = frechet_gaussians(mean_a, torch.diag(var_a), mean_b, torch.diag(var_b))
     torch.testing.assert_close(torch.tensor(actual, dtype=torch.float64), expected)
 
@@ -25,11 +39,15 @@ def test_diagonal_gaussians_match_the_closed_form():
 def test_commuting_full_covariances_match_the_closed_form():
     """Covariances sharing eigenvectors Q: the cross term is sum(sqrt(a_k b_k))."""
     generator = torch.Generator().manual_seed(1)
-    q, _ = torch.linalg.qr(torch.randn(5, 5, generator=generator, dtype=torch.float64))  # (5, 5) orthogonal
+    q, _ = torch.linalg.qr(
+        torch.randn(5, 5, generator=generator, dtype=torch.float64)
+    )  # (5, 5) orthogonal
     a, b = torch.rand(2, 5, generator=generator, dtype=torch.float64) + 0.2
     mean = torch.zeros(5, dtype=torch.float64)
     expected = (a + b - 2 * (a * b).sqrt()).sum()
-    actual = frechet_gaussians(mean, q @ torch.diag(a) @ q.T, mean, q @ torch.diag(b) @ q.T)
+    actual = frechet_gaussians(
+        mean, q @ torch.diag(a) @ q.T, mean, q @ torch.diag(b) @ q.T
+    )
     torch.testing.assert_close(torch.tensor(actual, dtype=torch.float64), expected)
 
 
@@ -43,10 +61,19 @@ def test_sample_statistics_match_torch_cov():
 
 def test_samples_approach_the_population_distance():
     generator = torch.Generator().manual_seed(3)
-    a = _gaussian(20_000, torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64), generator)
-    b = _gaussian(20_000, torch.full((3,), 0.5, dtype=torch.float64), torch.full((3,), 2.0, dtype=torch.float64),
-                  generator)
-    expected = 3 * 0.5 ** 2 + 3 * (1.0 - 2.0) ** 2  # 3.75
+    a = _gaussian(
+        20_000,
+        torch.zeros(3, dtype=torch.float64),
+        torch.ones(3, dtype=torch.float64),
+        generator,
+    )
+    b = _gaussian(
+        20_000,
+        torch.full((3,), 0.5, dtype=torch.float64),
+        torch.full((3,), 2.0, dtype=torch.float64),
+        generator,
+    )
+    expected = 3 * 0.5**2 + 3 * (1.0 - 2.0) ** 2  # 3.75
     assert frechet_distance(a, b) == pytest.approx(expected, rel=0.05)
 
 
@@ -83,13 +110,25 @@ def test_fid_uses_the_classifier_features():
 
     generator = torch.Generator().manual_seed(6)
     a, b = torch.rand(2, 100, 1, 28, 28, generator=generator) * 2 - 1
-    assert fid(Flatten(), a, b) == frechet_distance(a.flatten(1)[:, :8], b.flatten(1)[:, :8])
+    assert fid(Flatten(), a, b) == frechet_distance(
+        a.flatten(1)[:, :8], b.flatten(1)[:, :8]
+    )
 
 
 def test_class_distribution_of_a_collapse_and_of_an_even_spread():
     collapse = class_distribution(torch.full((50,), 7))
     assert collapse["counts"] == [0] * 7 + [50] + [0] * 2
-    assert collapse["classes_present"] == 1 and collapse["missing"] == [0, 1, 2, 3, 4, 5, 6, 8, 9]
+    assert collapse["classes_present"] == 1 and collapse["missing"] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        8,
+        9,
+    ]
     assert collapse["evenness"] == pytest.approx(0.0, abs=1e-12)
     even = class_distribution(torch.arange(10).repeat(3))
     assert even["counts"] == [3] * 10 and even["fractions"] == pytest.approx([0.1] * 10)
@@ -99,7 +138,12 @@ def test_class_distribution_of_a_collapse_and_of_an_even_spread():
 
 def test_class_distribution_of_two_halves():
     spread = class_distribution(torch.tensor([0, 0, 1, 1]), num_classes=4)
-    assert spread["counts"] == [2, 2, 0, 0] and spread["fractions"] == [0.5, 0.5, 0.0, 0.0]
+    assert spread["counts"] == [2, 2, 0, 0] and spread["fractions"] == [
+        0.5,
+        0.5,
+        0.0,
+        0.0,
+    ]
     assert spread["evenness"] == pytest.approx(math.log(2) / math.log(4))  # 0.5
 
 

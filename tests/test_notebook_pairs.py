@@ -10,11 +10,12 @@ from pathlib import Path
 
 import jupytext
 import pytest
-
 from conftest import ROOT, toc_documents
 
 NOTEBOOKS = ROOT / "notebooks"
-STEMS = sorted({p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*") if p.suffix in (".py", ".ipynb")})
+STEMS = sorted(
+    {p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*") if p.suffix in (".py", ".ipynb")}
+)
 FENCE = re.compile(r"^\s*(```|~~~)")
 HEADING = re.compile(r"^(#{1,6})\s+\S")
 
@@ -50,7 +51,8 @@ def test_chapters_exist():
 def test_both_twins_exist(stem):
     for suffix in (".py", ".ipynb"):
         assert (NOTEBOOKS / f"{stem}{suffix}").is_file(), (
-            f"notebooks/{stem}{suffix} is missing: run `make sync`")
+            f"notebooks/{stem}{suffix} is missing: run `make sync`"
+        )
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -60,10 +62,13 @@ def test_twins_hold_the_same_cells(stem):
         pytest.fail(f"{stem} is not a pair")
     from_py, from_ipynb = _cells(py), _cells(ipynb)
     for i, (a, b) in enumerate(zip(from_py, from_ipynb)):
-        assert a == b, (f"{stem}: cell {i} differs between .py and .ipynb "
-                        f"(run `make sync`, then `make notebooks`):\n.py:    {a}\n.ipynb: {b}")
+        assert a == b, (
+            f"{stem}: cell {i} differs between .py and .ipynb "
+            f"(run `make sync`, then `make notebooks`):\n.py:    {a}\n.ipynb: {b}"
+        )
     assert len(from_py) == len(from_ipynb), (
-        f"{stem}: {len(from_py)} cells in .py, {len(from_ipynb)} in .ipynb: run `make sync`")
+        f"{stem}: {len(from_py)} cells in .py, {len(from_ipynb)} in .ipynb: run `make sync`"
+    )
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -71,20 +76,33 @@ def test_notebook_is_executed_top_to_bottom(stem):
     path = NOTEBOOKS / f"{stem}.ipynb"
     if not path.is_file():
         pytest.fail(f"notebooks/{stem}.ipynb is missing")
-    code = [c for c in jupytext.read(path).cells if c.cell_type == "code" and c.source.strip()]
+    code = [
+        c
+        for c in jupytext.read(path).cells
+        if c.cell_type == "code" and c.source.strip()
+    ]
     counts = [c.get("execution_count") for c in code]
     assert code, f"{stem} has no code cells"
-    assert None not in counts, f"{stem}: cells without stored outputs (run `make notebooks`)"
+    assert None not in counts, (
+        f"{stem}: cells without stored outputs (run `make notebooks`)"
+    )
     assert counts == sorted(counts) and len(set(counts)) == len(counts), (
-        f"{stem}: execution counts {counts} show cells run out of order; run `make notebooks`")
+        f"{stem}: execution counts {counts} show cells run out of order; run `make notebooks`"
+    )
     assert any(c.outputs for c in code), f"{stem}: no code cell has an output"
-    errors = [c.execution_count for c in code if any(o.output_type == "error" for o in c.outputs)]
+    errors = [
+        c.execution_count
+        for c in code
+        if any(o.output_type == "error" for o in c.outputs)
+    ]
     assert not errors, f"{stem}: cells {errors} stored an error"
 
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_notebook_is_in_the_toc(stem):
-    assert f"notebooks/{stem}" in toc_documents(), f"add `- file: notebooks/{stem}` to _toc.yml"
+    assert f"notebooks/{stem}" in toc_documents(), (
+        f"add `- file: notebooks/{stem}` to _toc.yml"
+    )
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -95,7 +113,9 @@ def test_one_title_and_no_skipped_levels(stem):
     headings = _headings(jupytext.read(path))
     titles = [line for level, line in headings if level == 1]
     assert len(titles) == 1, f"{stem} needs exactly one `# Title`, found {titles}"
-    assert headings[0][0] == 1, f"{stem} starts with {headings[0][1]!r} before its title"
+    assert headings[0][0] == 1, (
+        f"{stem} starts with {headings[0][1]!r} before its title"
+    )
     for (prev, _), (level, line) in zip(headings, headings[1:]):
         assert level <= prev + 1, f"{stem}: {line!r} skips a heading level"
 
@@ -107,6 +127,9 @@ def test_no_control_characters(stem):
     path = NOTEBOOKS / f"{stem}.py"
     if not path.is_file():
         pytest.fail(f"notebooks/{stem}.py is missing")
-    bad = [f"line {n}: {line.strip()[:80]!r}" for n, line in enumerate(path.read_text().splitlines(), 1)
-           if any(ord(ch) < 32 and ch != "\t" for ch in line)]
+    bad = [
+        f"line {n}: {line.strip()[:80]!r}"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if any(ord(ch) < 32 and ch != "\t" for ch in line)
+    ]
     assert not bad, f"{stem}.py holds control characters:\n" + "\n".join(bad)

@@ -1,4 +1,5 @@
 """Palindrome data: the palindrome property, the target, the encodings, and the seed streams."""
+
 import pytest
 import torch
 
@@ -32,7 +33,9 @@ def test_target_is_last_digit_and_first_digit(length):
     assert x.shape == (300, length - 1, 10) and y.shape == (300,)
     assert torch.equal(y, digits[:, -1])
     assert torch.equal(y, digits[:, 0])
-    assert torch.equal(x.argmax(-1), digits[:, :-1])  # the input is the first T-1 digits
+    assert torch.equal(
+        x.argmax(-1), digits[:, :-1]
+    )  # the input is the first T-1 digits
 
 
 def test_onehot_encoding():
@@ -51,7 +54,11 @@ def test_scalar_encoding_holds_the_digit_value():
 
 
 def test_same_seed_same_batches_and_different_seeds_differ():
-    a, b, c = data.Batches(32, seed=3), data.Batches(32, seed=3), data.Batches(32, seed=4)
+    a, b, c = (
+        data.Batches(32, seed=3),
+        data.Batches(32, seed=3),
+        data.Batches(32, seed=4),
+    )
     xa, ya = a.next(12)
     xb, yb = b.next(12)
     xc, _ = c.next(12)

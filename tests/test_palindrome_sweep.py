@@ -4,17 +4,31 @@ import json
 
 import pytest
 
-from lib.palindrome.__main__ import seeds_type
+from lib.palindrome.args import seeds_type
 from lib.palindrome.stats import longest_solved, solved_table, summarize
-from lib.palindrome.sweep import Job, jobs, load_runs, load_sweep, run_job, run_jobs, save_sweep
+from lib.palindrome.sweep import (
+    Job,
+    jobs,
+    load_runs,
+    load_sweep,
+    run_job,
+    run_jobs,
+    save_sweep,
+)
 from lib.palindrome.train import TrainConfig
 
 TINY = TrainConfig(steps=4, eval_every=2, eval_size=20, hidden=4, device="cpu")
 
 
 def _run(recipe, model, length, seed, accuracy):
-    return {"recipe": recipe, "model": model, "length": length, "seed": seed,
-            "accuracy": accuracy, "steps": 10}
+    return {
+        "recipe": recipe,
+        "model": model,
+        "length": length,
+        "seed": seed,
+        "accuracy": accuracy,
+        "steps": 10,
+    }
 
 
 def test_jobs_cover_every_combination_longest_first():
@@ -28,9 +42,17 @@ def test_a_job_writes_its_file_once_and_records_the_command(tmp_path):
     job = Job("curriculum", "lstm", 4, 1)
     path = run_job(job, TINY, tmp_path, command="python -m lib.palindrome sweep ...")
     first = path.read_text()
-    assert run_job(job, TINY, tmp_path, command="other") == path and path.read_text() == first
+    assert (
+        run_job(job, TINY, tmp_path, command="other") == path
+        and path.read_text() == first
+    )
     (run,) = load_runs(tmp_path)
-    assert (run["recipe"], run["model"], run["length"], run["seed"]) == ("curriculum", "lstm", 4, 1)
+    assert (run["recipe"], run["model"], run["length"], run["seed"]) == (
+        "curriculum",
+        "lstm",
+        4,
+        1,
+    )
     assert run["command"].startswith("python -m lib.palindrome sweep")
     assert run["config"]["steps"] == TINY.steps
 
@@ -39,7 +61,10 @@ def test_a_killed_sweep_resumes_with_the_runs_it_lacks(tmp_path):
     todo = jobs([3], ["rnn"], [0, 1, 2], ["plain"])
     run_job(todo[1], TINY, tmp_path)
     done = run_jobs(todo, TINY, tmp_path, n_jobs=1, progress=False)
-    assert sorted(p.name for p in done) == ["plain-rnn-T003-s0.json", "plain-rnn-T003-s2.json"]
+    assert sorted(p.name for p in done) == [
+        "plain-rnn-T003-s0.json",
+        "plain-rnn-T003-s2.json",
+    ]
     assert len(load_runs(tmp_path)) == 3
 
 
@@ -69,8 +94,14 @@ def test_foreign_and_missing_files_are_refused(tmp_path):
 
 def test_statistics_over_seeds():
     runs = [_run("plain", "lstm", 5, s, 1.0) for s in range(5)]
-    runs += [_run("plain", "lstm", 10, s, acc) for s, acc in enumerate([1.0, 1.0, 1.0, 0.5, 0.1])]
-    runs += [_run("plain", "lstm", 20, s, acc) for s, acc in enumerate([1.0, 0.1, 0.1, 0.1, 0.1])]
+    runs += [
+        _run("plain", "lstm", 10, s, acc)
+        for s, acc in enumerate([1.0, 1.0, 1.0, 0.5, 0.1])
+    ]
+    runs += [
+        _run("plain", "lstm", 20, s, acc)
+        for s, acc in enumerate([1.0, 0.1, 0.1, 0.1, 0.1])
+    ]
     cells = summarize(runs)
     ten = cells[("plain", "lstm", 10)]
     assert (ten.median, ten.low, ten.high, ten.solved, ten.n) == (1.0, 0.1, 1.0, 3, 5)
@@ -86,7 +117,9 @@ def test_a_repeated_seed_is_an_error():
         summarize([_run("plain", "rnn", 5, 0, 1.0), _run("plain", "rnn", 5, 0, 0.5)])
 
 
-@pytest.mark.parametrize("text, seeds", [("0-4", [0, 1, 2, 3, 4]), ("3", [3]), ("2,0,2", [0, 2])])
+@pytest.mark.parametrize(
+    "text, seeds", [("0-4", [0, 1, 2, 3, 4]), ("3", [3]), ("2,0,2", [0, 2])]
+)
 def test_seed_lists_and_ranges(text, seeds):
     assert seeds_type(text) == seeds
 

@@ -1,24 +1,51 @@
 """Palindrome training: config validation, the model factory, the curriculum and a smoke run."""
+
 import dataclasses
 
 import pytest
 import torch
 
 from lib.lstm.fast import FastLSTM
+from lib.lstm.fast_rnn import FastRNN
 from lib.palindrome import curriculum
 from lib.palindrome.train import TrainConfig, evaluate, make_model, train
-from lib.lstm.fast_rnn import FastRNN
 
 
-@pytest.mark.parametrize("field, value", [
-    ("length", 1), ("length", 0), ("length", 2.5), ("length", True), ("length", "20"),
-    ("lr", 0), ("lr", -1.0), ("lr", float("nan")), ("lr", float("inf")),
-    ("batch_size", 0), ("batch_size", -128), ("hidden", 0), ("hidden", 1.5), ("steps", 0),
-    ("model", "gru"), ("encoding", "binary"), ("device", "tpu"), ("seed", -1), ("seed", 1.0),
-    ("clip", 0), ("eval_every", 0), ("eval_size", 0), ("target_accuracy", 1.5), ("advance_at", 0),
-    ("curriculum", "yes"), ("stage_lr", 0), ("stage_lr", 1.5), ("growth", 1.0), ("start_length", 1),
-    ("forget_bias", float("nan")),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("length", 1),
+        ("length", 0),
+        ("length", 2.5),
+        ("length", True),
+        ("length", "20"),
+        ("lr", 0),
+        ("lr", -1.0),
+        ("lr", float("nan")),
+        ("lr", float("inf")),
+        ("batch_size", 0),
+        ("batch_size", -128),
+        ("hidden", 0),
+        ("hidden", 1.5),
+        ("steps", 0),
+        ("model", "gru"),
+        ("encoding", "binary"),
+        ("device", "tpu"),
+        ("seed", -1),
+        ("seed", 1.0),
+        ("clip", 0),
+        ("eval_every", 0),
+        ("eval_size", 0),
+        ("target_accuracy", 1.5),
+        ("advance_at", 0),
+        ("curriculum", "yes"),
+        ("stage_lr", 0),
+        ("stage_lr", 1.5),
+        ("growth", 1.0),
+        ("start_length", 1),
+        ("forget_bias", float("nan")),
+    ],
+)
 def test_bad_config_raises_value_error(field, value):
     with pytest.raises(ValueError, match=field.split("_")[0]):
         TrainConfig(**{field: value})
@@ -26,14 +53,30 @@ def test_bad_config_raises_value_error(field, value):
 
 def test_defaults_follow_the_reports():
     c = TrainConfig()
-    assert (c.model, c.batch_size, c.lr, c.hidden, c.clip, c.encoding) == ("lstm", 128, 1e-3, 128, 10.0, "onehot")
+    assert (c.model, c.batch_size, c.lr, c.hidden, c.clip, c.encoding) == (
+        "lstm",
+        128,
+        1e-3,
+        128,
+        10.0,
+        "onehot",
+    )
 
 
 def test_curriculum_switches_on_above_30_unless_told():
     assert TrainConfig(length=30).stages() == [30]
-    assert TrainConfig(length=31).stages()[-1] == 31 and len(TrainConfig(length=31).stages()) > 1
+    assert (
+        TrainConfig(length=31).stages()[-1] == 31
+        and len(TrainConfig(length=31).stages()) > 1
+    )
     assert TrainConfig(length=100, curriculum=False).stages() == [100]
-    assert TrainConfig(length=20, curriculum=True, start_length=5).stages() == [5, 7, 10, 15, 20]
+    assert TrainConfig(length=20, curriculum=True, start_length=5).stages() == [
+        5,
+        7,
+        10,
+        15,
+        20,
+    ]
 
 
 def test_curriculum_stages_grow_to_the_target():
@@ -48,7 +91,9 @@ def test_curriculum_stages_grow_to_the_target():
 def test_factory_builds_the_asked_model_reproducibly():
     lstm = make_model(TrainConfig(model="lstm", hidden=16))
     assert isinstance(lstm, FastLSTM)
-    assert isinstance(make_model(TrainConfig(model="rnn", hidden=16, encoding="scalar")), FastRNN)
+    assert isinstance(
+        make_model(TrainConfig(model="rnn", hidden=16, encoding="scalar")), FastRNN
+    )
     again = make_model(TrainConfig(model="lstm", hidden=16))
     other = make_model(TrainConfig(model="lstm", hidden=16, seed=1))
     assert torch.equal(lstm.W_gh, again.W_gh) and not torch.equal(lstm.W_gh, other.W_gh)
@@ -69,25 +114,46 @@ def test_evaluate_counts_correct_predictions():
     class Fixed(torch.nn.Module):  # always predicts digit 3
         def forward(self, x):
             return torch.nn.functional.one_hot(torch.full((len(x),), 3), 10).float()
+
     y = torch.tensor([3, 3, 1, 3])
     assert evaluate(Fixed(), torch.zeros(4, 2, 10), y, chunk=3) == 0.75
 
 
 def test_lstm_learns_length_5_to_100_percent():
-    config = TrainConfig(model="lstm", length=5, steps=600, eval_every=25, eval_size=500, seed=0, device="cpu")
+    config = TrainConfig(
+        model="lstm",
+        length=5,
+        steps=600,
+        eval_every=25,
+        eval_size=500,
+        seed=0,
+        device="cpu",
+    )
     history = train(config, show_progress=False)
     assert history.accuracy == 1.0
     assert history.steps < config.steps  # stopped early
     assert history.records[-1].accuracy == 1.0
     steps = [r.step for r in history.records]
-    assert steps == sorted(steps) and all(0 <= r.train_accuracy <= 1 for r in history.records)
+    assert steps == sorted(steps) and all(
+        0 <= r.train_accuracy <= 1 for r in history.records
+    )
     summary = history.summary()
     assert {"model", "length", "steps", "accuracy", "seconds"} <= set(summary)
 
 
 def test_curriculum_walks_through_its_stages():
-    config = TrainConfig(length=12, curriculum=True, start_length=4, growth=2.0, steps=800,
-                         eval_every=25, eval_size=300, hidden=32, lr=3e-3, device="cpu")
+    config = TrainConfig(
+        length=12,
+        curriculum=True,
+        start_length=4,
+        growth=2.0,
+        steps=800,
+        eval_every=25,
+        eval_size=300,
+        hidden=32,
+        lr=3e-3,
+        device="cpu",
+    )
     history = train(config, show_progress=False)
     seen = [r.length for r in history.records]
     assert seen[0] == 4 and seen == sorted(seen)
@@ -96,8 +162,18 @@ def test_curriculum_walks_through_its_stages():
 
 
 def test_same_seed_same_history():
-    config = TrainConfig(model="rnn", length=6, steps=30, eval_every=10, eval_size=100, hidden=16, device="cpu")
+    config = TrainConfig(
+        model="rnn",
+        length=6,
+        steps=30,
+        eval_every=10,
+        eval_size=100,
+        hidden=16,
+        device="cpu",
+    )
     a, b = train(config, show_progress=False), train(config, show_progress=False)
-    assert [(r.loss, r.accuracy) for r in a.records] == [(r.loss, r.accuracy) for r in b.records]
+    assert [(r.loss, r.accuracy) for r in a.records] == [
+        (r.loss, r.accuracy) for r in b.records
+    ]
     c = train(dataclasses.replace(config, seed=1), show_progress=False)
     assert [r.loss for r in a.records] != [r.loss for r in c.records]

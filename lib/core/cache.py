@@ -5,6 +5,7 @@ digest and the numeric context (device type; on the CPU the thread count, see
 ``lib.core.repro.numeric_context``). Changing any of them trains a new model instead of reusing a
 stale one. The folder defaults to ``lib.core.paths.cache_dir()`` (``DLBOOK_CACHE``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,14 +28,24 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def cache_path(name: str, config: dict[str, Any], data: str | None, device: str = "auto",
-               folder: str | os.PathLike | None = None) -> Path:
+def cache_path(
+    name: str,
+    config: dict[str, Any],
+    data: str | None,
+    device: str = "auto",
+    folder: str | os.PathLike | None = None,
+) -> Path:
     """``<folder>/<name>-<key>.pt`` for a model of ``config`` trained on ``data`` (a digest) on ``device``."""
     key = digest(config, data, numeric_context(pick_device(device)), FORMAT)
     return Path(cache_dir() if folder is None else folder) / f"{name}-{key}.pt"
 
 
-def cached(path: Path, train: Callable[[], T], save: Callable[[T, Path], Any], load: Callable[[Path], T]) -> T:
+def cached(
+    path: Path,
+    train: Callable[[], T],
+    save: Callable[[T, Path], Any],
+    load: Callable[[Path], T],
+) -> T:
     """``load(path)`` when the file is there; otherwise ``train()``, ``save`` it to ``path`` and return it."""
     if path.is_file():
         return load(path)

@@ -4,6 +4,7 @@ Used by chapters 01-04 (LSTM sizes, palindrome and GAN configs, the classifier, 
 Each check returns the value it accepted and raises ValueError naming the argument otherwise.
 Booleans are refused where a number is expected: ``True`` is an int in Python, never a size.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,7 +18,9 @@ def _is_number(value: Any) -> bool:
 def whole(name: str, value: Any, minimum: int = 1) -> int:
     """``value`` if it is a whole number of at least ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be a whole number of at least {minimum}, got {value!r}")
+        raise ValueError(
+            f"{name} must be a whole number of at least {minimum}, got {value!r}"
+        )
     return value
 
 
@@ -35,9 +38,13 @@ def finite(name: str, value: Any) -> float:
     return value
 
 
-def fraction(name: str, value: Any, low: float = 0.0, high: float = 1.0, closed: bool = True) -> float:
+def fraction(
+    name: str, value: Any, low: float = 0.0, high: float = 1.0, closed: bool = True
+) -> float:
     """``value`` if it lies in (low, high] (``closed``) or [low, high) (not ``closed``)."""
-    inside = _is_number(value) and (low < value <= high if closed else low <= value < high)
+    inside = _is_number(value) and (
+        low < value <= high if closed else low <= value < high
+    )
     if not inside:
         span = f"({low}, {high}]" if closed else f"[{low}, {high})"
         raise ValueError(f"{name} must be a number in {span}, got {value!r}")

@@ -4,6 +4,7 @@ Used by every command of chapters 02-04 (``python -m lib.palindrome``, ``lib.mni
 by the benchmarks. Every entry point reports bad input as a single line on stderr and exits with status 2,
 without a traceback; its last stdout line is one JSON object summarising the run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,7 +58,9 @@ def require_folder(folder: str | Path) -> Path:
     """Return ``folder`` as a Path; FileNotFoundError, with what to do, when it does not exist."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"folder {str(folder)!r} does not exist: create it first")
+        raise FileNotFoundError(
+            f"folder {str(folder)!r} does not exist: create it first"
+        )
     return folder
 
 
@@ -65,7 +68,9 @@ def output_path(text: str) -> Path:
     """argparse type: a file path whose folder exists (the file itself may not)."""
     path = Path(text)
     if not path.parent.exists():
-        raise argparse.ArgumentTypeError(f"folder {str(path.parent)!r} does not exist: create it first")
+        raise argparse.ArgumentTypeError(
+            f"folder {str(path.parent)!r} does not exist: create it first"
+        )
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a folder; give a file name")
     return path
@@ -84,8 +89,11 @@ def print_summary(summary: dict[str, Any]) -> None:
     print(json.dumps(summary, sort_keys=True), flush=True)
 
 
-def run(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None,
-        prog: str | None = None) -> None:
+def run(
+    main: Callable[[Sequence[str] | None], int | None],
+    argv: Sequence[str] | None = None,
+    prog: str | None = None,
+) -> None:
     """Run ``main(argv)``; turn ValueError and FileNotFoundError into one stderr line and exit 2.
 
     ``prog`` names the command in error lines; by default the calling module's package, e.g.
@@ -93,14 +101,21 @@ def run(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] 
     """
     if prog is None:
         path = Path(sys.argv[0])
-        prog = f"python -m lib.{path.parent.name}" if path.stem == "__main__" else f"python -m lib.{path.stem}"
+        prog = (
+            f"python -m lib.{path.parent.name}"
+            if path.stem == "__main__"
+            else f"python -m lib.{path.stem}"
+        )
     try:
         code = main(argv)
     except (ValueError, FileNotFoundError) as err:
         print(f"{prog}: error: {err}", file=sys.stderr, flush=True)
         sys.exit(USAGE_ERROR)
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted; rerun with --resume to continue from the last checkpoint",
-              file=sys.stderr, flush=True)
+        print(
+            f"{prog}: interrupted; rerun with --resume to continue from the last checkpoint",
+            file=sys.stderr,
+            flush=True,
+        )
         sys.exit(130)
     sys.exit(code or 0)

@@ -8,6 +8,7 @@ over the target, so a crash never leaves a half-written file behind. A checkpoin
 ``{"kind": str, "format": int, "config": dict, ...}`` of tensors, numbers and strings, so that
 ``torch.load(..., weights_only=True)`` can read it without running any pickled code.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -63,7 +64,9 @@ def save_atomic(obj: dict[str, Any], path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def save_json(data: Any, path: str | os.PathLike, indent: int = 1, sort_keys: bool = False) -> Path:
+def save_json(
+    data: Any, path: str | os.PathLike, indent: int = 1, sort_keys: bool = False
+) -> Path:
     """Write ``data`` to ``path`` as JSON, atomically: a crash leaves the old file or the new one."""
     with atomic_file(path, "w") as file:
         file.write(json.dumps(data, indent=indent, sort_keys=sort_keys) + "\n")
@@ -72,13 +75,19 @@ def save_json(data: Any, path: str | os.PathLike, indent: int = 1, sort_keys: bo
 
 def _first_words(err: BaseException, limit: int = 120) -> str:
     """The first line of an error, without terminal colour codes, cut at a word boundary."""
-    line = _ANSI.sub("", str(err)).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    line = (
+        _ANSI.sub("", str(err)).strip().splitlines()[0]
+        if str(err).strip()
+        else type(err).__name__
+    )
     if len(line) <= limit:
         return line
     return line[:limit].rsplit(" ", 1)[0] + " ..."
 
 
-def load_checked(path: str | os.PathLike, kind: str | tuple[str, ...]) -> dict[str, Any]:
+def load_checked(
+    path: str | os.PathLike, kind: str | tuple[str, ...]
+) -> dict[str, Any]:
     """Load a checkpoint with ``weights_only=True`` and check that it holds a ``kind`` model.
 
     Raises FileNotFoundError for a missing file and ValueError, with what to do, for a truncated
@@ -91,14 +100,22 @@ def load_checked(path: str | os.PathLike, kind: str | tuple[str, ...]) -> dict[s
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        raise ValueError(f"refused to load {str(path)!r}: it holds objects other than tensors and plain data "
-                         f"(a pickle that could run code); only load checkpoints written by this book "
-                         f"[{_first_words(err)}]") from None
+        raise ValueError(
+            f"refused to load {str(path)!r}: it holds objects other than tensors and plain data "
+            f"(a pickle that could run code); only load checkpoints written by this book "
+            f"[{_first_words(err)}]"
+        ) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as err:
-        raise ValueError(f"checkpoint {str(path)!r} is truncated or corrupt "
-                         f"({_first_words(err)}); delete it and train again") from None
+        raise ValueError(
+            f"checkpoint {str(path)!r} is truncated or corrupt "
+            f"({_first_words(err)}); delete it and train again"
+        ) from None
     if not isinstance(obj, dict) or "kind" not in obj:
-        raise ValueError(f"{str(path)!r} is not a checkpoint of this book (no 'kind' field)")
+        raise ValueError(
+            f"{str(path)!r} is not a checkpoint of this book (no 'kind' field)"
+        )
     if obj["kind"] not in kinds:
-        raise ValueError(f"{str(path)!r} holds a {obj['kind']!r} checkpoint, not {' or '.join(map(repr, kinds))}")
+        raise ValueError(
+            f"{str(path)!r} holds a {obj['kind']!r} checkpoint, not {' or '.join(map(repr, kinds))}"
+        )
     return obj

@@ -8,6 +8,7 @@ folders above this file. Two environment variables move the writable folders els
                      pass of ``make test`` points it at an empty folder, so that no stored output
                      can depend on a model that only this machine could have trained
 """
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ tqdm reads ``TQDM_DISABLE`` itself, but its notebook bar (tqdm 4.70) overrides t
 ``disable=False``, so the variable is read here once more: the nbval runs set it, and their compared
 outputs must not contain a bar.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,12 @@ from typing import Any
 from tqdm.auto import tqdm
 
 
-def progress(total: int | float | None = None, desc: str = "", disable: bool | None = None, **kwargs: Any):
+def progress(
+    total: int | float | None = None,
+    desc: str = "",
+    disable: bool | None = None,
+    **kwargs: Any,
+):
     """A tqdm bar of ``total`` steps; ``disable`` None means: off when ``TQDM_DISABLE`` is set."""
     if disable is None:
         disable = os.environ.get("TQDM_DISABLE", "").lower() not in ("", "0", "false")

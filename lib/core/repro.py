@@ -3,6 +3,7 @@
 Used by every chapter's first cell (``pin_threads``, ``seed_everything``) and by the caches of
 chapters 03-04, whose keys include the numeric context a model was trained in.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -12,7 +13,9 @@ from typing import Iterator
 
 import torch
 
-DEFAULT_THREADS = 2  # the CI machine's core count; results are compared against runs made with it
+DEFAULT_THREADS = (
+    2  # the CI machine's core count; results are compared against runs made with it
+)
 
 
 def pin_threads(n: int | None = None) -> int:
@@ -52,4 +55,8 @@ def numeric_context(device: torch.device | str) -> str:
     Cache keys include it, so that a model trained with 1 thread is not reused where a notebook run
     with 2 threads must reproduce its stored outputs."""
     device_type = torch.device(device).type
-    return f"cpu, {torch.get_num_threads()} threads" if device_type == "cpu" else device_type
+    return (
+        f"cpu, {torch.get_num_threads()} threads"
+        if device_type == "cpu"
+        else device_type
+    )

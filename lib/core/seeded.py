@@ -4,6 +4,7 @@ Used by chapter 02's models (``lib.palindrome.train.make_model``), chapter 03's 
 a layer's default initialisation draws from torch's global generator, so the same seed gives the
 same weights, and the code around keeps the random stream it had.
 """
+
 from __future__ import annotations
 
 from typing import Callable, TypeVar

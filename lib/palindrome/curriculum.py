@@ -6,9 +6,12 @@ step. The same recurrence trained at T=10 learns to write the first digit into i
 Each longer stage then starts from a network that already does the right thing and only has to keep
 it for longer, so the weights carry over from stage to stage (the model's size does not depend on T).
 """
+
 from __future__ import annotations
 
-AUTO_ABOVE = 30  # with ``curriculum=None`` the curriculum is switched on for lengths above this
+AUTO_ABOVE = (
+    30  # with ``curriculum=None`` the curriculum is switched on for lengths above this
+)
 
 
 def uses_curriculum(length: int, curriculum: bool | None) -> bool:

@@ -12,6 +12,7 @@ Randomness is explicit: every function takes a ``torch.Generator``. Training and
 two disjoint seed streams (``train_seed`` and ``heldout_seed``), so a held-out set never replays a
 training batch's random draws.
 """
+
 from __future__ import annotations
 
 import torch
@@ -25,7 +26,9 @@ def check_length(length: object) -> int:
     if isinstance(length, bool) or not isinstance(length, int):
         raise ValueError(f"length must be a whole number of at least 2, got {length!r}")
     if length < 2:
-        raise ValueError(f"length must be at least 2 (one digit to read, one to predict), got {length}")
+        raise ValueError(
+            f"length must be at least 2 (one digit to read, one to predict), got {length}"
+        )
     return length
 
 
@@ -61,10 +64,12 @@ def palindromes(n: int, length: int, generator: torch.Generator) -> torch.Tensor
     """Draw ``n`` uniform palindromes of ``length`` digits: a LongTensor of shape (n, length)."""
     _check_count("n", n)
     check_length(length)
-    half = (length + 1) // 2  # the free digits; the middle one of an odd length is its own mirror
+    half = (
+        length + 1
+    ) // 2  # the free digits; the middle one of an odd length is its own mirror
     front = torch.randint(0, DIGITS, (n, half), generator=generator)  # (n, ⌈T/2⌉)
-    back = front[:, : length // 2].flip(1)                              # (n, ⌊T/2⌋)
-    return torch.cat([front, back], dim=1)                              # (n, T)
+    back = front[:, : length // 2].flip(1)  # (n, ⌊T/2⌋)
+    return torch.cat([front, back], dim=1)  # (n, T)
 
 
 def encode(digits: torch.Tensor, encoding: str = "onehot") -> torch.Tensor:
@@ -72,23 +77,35 @@ def encode(digits: torch.Tensor, encoding: str = "onehot") -> torch.Tensor:
     check_encoding(encoding)
     if encoding == "onehot":
         return torch.nn.functional.one_hot(digits, DIGITS).float()  # (n, L, 10)
-    return digits.float().unsqueeze(-1)                              # (n, L, 1)
+    return digits.float().unsqueeze(-1)  # (n, L, 1)
 
 
-def split(digits: torch.Tensor, encoding: str = "onehot") -> tuple[torch.Tensor, torch.Tensor]:
+def split(
+    digits: torch.Tensor, encoding: str = "onehot"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Palindromes (n, T) -> inputs x (n, T-1, input_dim) and targets y (n,), the last digit."""
     return encode(digits[:, :-1], encoding), digits[:, -1].clone()
 
 
-def batch(n: int, length: int, generator: torch.Generator, encoding: str = "onehot",
-          device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+def batch(
+    n: int,
+    length: int,
+    generator: torch.Generator,
+    encoding: str = "onehot",
+    device: torch.device | str = "cpu",
+) -> tuple[torch.Tensor, torch.Tensor]:
     """A fresh batch: ``n`` new palindromes, split into (x, y) and moved to ``device``."""
     x, y = split(palindromes(n, length, generator), encoding)  # (n, T-1, D), (n,)
     return x.to(device), y.to(device)
 
 
-def heldout(n: int, length: int, seed: int, encoding: str = "onehot",
-            device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+def heldout(
+    n: int,
+    length: int,
+    seed: int,
+    encoding: str = "onehot",
+    device: torch.device | str = "cpu",
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The held-out set of a run with ``seed``: drawn from the held-out stream, the same on every call."""
     generator = torch.Generator().manual_seed(heldout_seed(seed))
     return batch(n, length, generator, encoding, device)
@@ -97,8 +114,13 @@ def heldout(n: int, length: int, seed: int, encoding: str = "onehot",
 class Batches:
     """An endless stream of fresh training batches from the training seed stream of ``seed``."""
 
-    def __init__(self, batch_size: int, seed: int, encoding: str = "onehot",
-                 device: torch.device | str = "cpu"):
+    def __init__(
+        self,
+        batch_size: int,
+        seed: int,
+        encoding: str = "onehot",
+        device: torch.device | str = "cpu",
+    ):
         self.batch_size = _check_count("batch_size", batch_size)
         self.encoding = check_encoding(encoding)
         self.device = device
@@ -106,4 +128,6 @@ class Batches:
 
     def next(self, length: int) -> tuple[torch.Tensor, torch.Tensor]:
         """The next batch of palindromes of ``length`` digits (the length may change between calls)."""
-        return batch(self.batch_size, length, self.generator, self.encoding, self.device)
+        return batch(
+            self.batch_size, length, self.generator, self.encoding, self.device
+        )

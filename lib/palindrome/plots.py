@@ -26,20 +26,35 @@ def _chance(ax) -> None:
     ax.axhline(CHANCE, color="grey", linestyle=":", linewidth=1, label="chance (10%)")
 
 
-def plot_curves(runs: list[dict[str, Any]], lengths: tuple[int, ...],
-                models: tuple[str, ...] = ("lstm", "rnn")) -> Figure:
+def plot_curves(
+    runs: list[dict[str, Any]],
+    lengths: tuple[int, ...],
+    models: tuple[str, ...] = ("lstm", "rnn"),
+) -> Figure:
     """Held-out accuracy while training: one panel per model, one colour per length, one thin
     line per seed; the same step axis in every panel."""
-    fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 3.6), sharey=True,
-                             sharex=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        len(models),
+        figsize=(5 * len(models), 3.6),
+        sharey=True,
+        sharex=True,
+        squeeze=False,
+    )
     for ax, model in zip(axes[0], models):
         for colour, length in zip(LENGTH_COLOURS, lengths):
             mine = [r for r in runs if (r["model"], r["length"]) == (model, length)]
             for k, run in enumerate(sorted(mine, key=lambda r: r["seed"])):
                 steps = [0] + [rec["step"] for rec in run["records"]]
                 accs = [CHANCE] + [rec["accuracy"] for rec in run["records"]]
-                ax.plot(steps, accs, color=colour, linewidth=1.2, alpha=0.8,
-                        label=f"T={length}" if k == 0 else None)
+                ax.plot(
+                    steps,
+                    accs,
+                    color=colour,
+                    linewidth=1.2,
+                    alpha=0.8,
+                    label=f"T={length}" if k == 0 else None,
+                )
         _chance(ax)
         ax.set(title=MODEL_NAMES[model], xlabel="training step", ylim=(-0.02, 1.03))
         ax.legend(fontsize="small", loc="center right")
@@ -48,12 +63,16 @@ def plot_curves(runs: list[dict[str, Any]], lengths: tuple[int, ...],
     return fig
 
 
-def plot_seeds(cells: dict[tuple[str, str, int], Cell], recipes: tuple[str, ...] = RECIPES,
-               models: tuple[str, ...] = ("lstm", "rnn")) -> Figure:
+def plot_seeds(
+    cells: dict[tuple[str, str, int], Cell],
+    recipes: tuple[str, ...] = RECIPES,
+    models: tuple[str, ...] = ("lstm", "rnn"),
+) -> Figure:
     """Final held-out accuracy against T over seeds: one panel per recipe, the median of each
     model as a line, the seeds' range as a band, and every seed as a faint dot."""
-    fig, axes = plt.subplots(1, len(recipes), figsize=(5 * len(recipes), 3.8), sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(recipes), figsize=(5 * len(recipes), 3.8), sharey=True, squeeze=False
+    )
     lengths = sorted({c.length for c in cells.values()})
     for ax, recipe in zip(axes[0], recipes):
         for shift, model in zip((-0.03, 0.03), models):
@@ -61,26 +80,49 @@ def plot_seeds(cells: dict[tuple[str, str, int], Cell], recipes: tuple[str, ...]
             if not row:
                 continue
             t, colour = [c.length for c in row], MODEL_COLOURS[model]
-            ax.fill_between(t, [c.low for c in row], [c.high for c in row], color=colour,
-                            alpha=0.15, linewidth=0)
+            ax.fill_between(
+                t,
+                [c.low for c in row],
+                [c.high for c in row],
+                color=colour,
+                alpha=0.15,
+                linewidth=0,
+            )
             for c in row:  # dots nudged sideways per model, so that both stay visible
-                ax.plot([c.length * (1 + shift)] * c.n, c.accuracies, ".", color=colour,
-                        alpha=0.5, markersize=5)
-            ax.plot(t, [c.median for c in row], "-o" if model == "lstm" else "--s", color=colour,
-                    markersize=4, label=f"{MODEL_NAMES[model]}, median of {max(c.n for c in row)}")
+                ax.plot(
+                    [c.length * (1 + shift)] * c.n,
+                    c.accuracies,
+                    ".",
+                    color=colour,
+                    alpha=0.5,
+                    markersize=5,
+                )
+            ax.plot(
+                t,
+                [c.median for c in row],
+                "-o" if model == "lstm" else "--s",
+                color=colour,
+                markersize=4,
+                label=f"{MODEL_NAMES[model]}, median of {max(c.n for c in row)}",
+            )
         _chance(ax)
         ax.set_xscale("log")
         ax.set_xticks(lengths, [str(t) for t in lengths], fontsize="small")
         ax.minorticks_off()
-        ax.set(title=f"{recipe} training", xlabel="palindrome length T", ylim=(-0.02, 1.03))
+        ax.set(
+            title=f"{recipe} training", xlabel="palindrome length T", ylim=(-0.02, 1.03)
+        )
     axes[0][0].set_ylabel("final held-out accuracy")
     axes[0][0].legend(fontsize="small", loc="lower left")
     fig.tight_layout()
     return fig
 
 
-def plot_transfer(curves: dict[str, dict[int, list[float]]], trained_at: int,
-                  live: dict[str, dict[int, float]] | None = None) -> Figure:
+def plot_transfer(
+    curves: dict[str, dict[int, list[float]]],
+    trained_at: int,
+    live: dict[str, dict[int, float]] | None = None,
+) -> Figure:
     """Accuracy at other lengths of models trained at ``trained_at``: every seed as a thin line
     and the median as a thick one (``curves`` maps model -> {T: accuracies}), and optionally
     one live run per model as dots."""
@@ -88,15 +130,33 @@ def plot_transfer(curves: dict[str, dict[int, list[float]]], trained_at: int,
     for model, acc in curves.items():
         t, colour = sorted(acc), MODEL_COLOURS[model]
         for seed in range(len(acc[t[0]])):
-            ax.plot(t, [acc[k][seed] for k in t], color=colour, alpha=0.3, linewidth=0.8)
-        ax.plot(t, [statistics.median(acc[k]) for k in t], "-" if model == "lstm" else "--",
-                color=colour, linewidth=2,
-                label=f"{MODEL_NAMES[model]}: {len(acc[t[0]])} seeds (thin), median (thick)")
+            ax.plot(
+                t, [acc[k][seed] for k in t], color=colour, alpha=0.3, linewidth=0.8
+            )
+        ax.plot(
+            t,
+            [statistics.median(acc[k]) for k in t],
+            "-" if model == "lstm" else "--",
+            color=colour,
+            linewidth=2,
+            label=f"{MODEL_NAMES[model]}: {len(acc[t[0]])} seeds (thin), median (thick)",
+        )
         if live and model in live:
-            ax.plot(list(live[model]), list(live[model].values()), ".", color=colour,
-                    markersize=5, label=f"{MODEL_NAMES[model]}: this page's run")
-    ax.axvline(trained_at, color="black", linestyle="--", linewidth=1,
-               label=f"trained at T={trained_at}")
+            ax.plot(
+                list(live[model]),
+                list(live[model].values()),
+                ".",
+                color=colour,
+                markersize=5,
+                label=f"{MODEL_NAMES[model]}: this page's run",
+            )
+    ax.axvline(
+        trained_at,
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label=f"trained at T={trained_at}",
+    )
     _chance(ax)
     ax.set(xlabel="palindrome length T", ylabel="held-out accuracy", ylim=(-0.02, 1.03))
     ax.legend(fontsize="small", loc="center right")
@@ -104,21 +164,37 @@ def plot_transfer(curves: dict[str, dict[int, list[float]]], trained_at: int,
     return fig
 
 
-def plot_curriculum(runs: list[dict[str, Any]], models: tuple[str, ...] = ("lstm", "rnn")) -> Figure:
+def plot_curriculum(
+    runs: list[dict[str, Any]], models: tuple[str, ...] = ("lstm", "rnn")
+) -> Figure:
     """Curriculum runs to one length: the length being trained against the step, one line per
     seed; a dot where a seed solved the full length, a cross where its budget ran out."""
-    fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 3.6), sharey=True,
-                             sharex=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        len(models),
+        figsize=(5 * len(models), 3.6),
+        sharey=True,
+        sharex=True,
+        squeeze=False,
+    )
     for ax, model in zip(axes[0], models):
         colour = MODEL_COLOURS[model]
-        for run in sorted((r for r in runs if r["model"] == model), key=lambda r: r["seed"]):
+        for run in sorted(
+            (r for r in runs if r["model"] == model), key=lambda r: r["seed"]
+        ):
             steps = [0] + [rec["step"] for rec in run["records"]]
             lengths = [run["stages"][0]] + [rec["length"] for rec in run["records"]]
-            ax.step(steps, lengths, where="post", color=colour, alpha=0.7, linewidth=1.2)
+            ax.step(
+                steps, lengths, where="post", color=colour, alpha=0.7, linewidth=1.2
+            )
             done = run["accuracy"] >= SOLVED
-            ax.plot(steps[-1], lengths[-1], "o" if done else "x", color=colour, markersize=6)
-        ax.set(title=f"{MODEL_NAMES[model]}: {sum(r['model'] == model for r in runs)} seeds",
-               xlabel="training step")
+            ax.plot(
+                steps[-1], lengths[-1], "o" if done else "x", color=colour, markersize=6
+            )
+        ax.set(
+            title=f"{MODEL_NAMES[model]}: {sum(r['model'] == model for r in runs)} seeds",
+            xlabel="training step",
+        )
     axes[0][0].set_ylabel("length T being trained")
     fig.tight_layout()
     return fig

@@ -58,19 +58,28 @@ def summarize(runs: list[dict[str, Any]]) -> dict[tuple[str, str, int], Cell]:
         seeds = tuple(r["seed"] for r in group)
         if len(set(seeds)) != len(seeds):
             raise ValueError(f"seed repeated among the runs of {key}: {seeds}")
-        cells[key] = Cell(*key, seeds, tuple(r["accuracy"] for r in group),
-                          tuple(r["steps"] for r in group))
+        cells[key] = Cell(
+            *key,
+            seeds,
+            tuple(r["accuracy"] for r in group),
+            tuple(r["steps"] for r in group),
+        )
     return cells
 
 
-def series(cells: dict[tuple[str, str, int], Cell], recipe: str, model: str) -> list[Cell]:
+def series(
+    cells: dict[tuple[str, str, int], Cell], recipe: str, model: str
+) -> list[Cell]:
     """The cells of one recipe and model, by increasing length."""
-    return sorted((c for c in cells.values() if (c.recipe, c.model) == (recipe, model)),
-                  key=lambda c: c.length)
+    return sorted(
+        (c for c in cells.values() if (c.recipe, c.model) == (recipe, model)),
+        key=lambda c: c.length,
+    )
 
 
-def longest_solved(cells: dict[tuple[str, str, int], Cell], recipe: str, model: str,
-                   quorum: int) -> int | None:
+def longest_solved(
+    cells: dict[tuple[str, str, int], Cell], recipe: str, model: str, quorum: int
+) -> int | None:
     """The longest T such that at least ``quorum`` seeds solved every length up to it."""
     best = None
     for cell in series(cells, recipe, model):
@@ -80,8 +89,11 @@ def longest_solved(cells: dict[tuple[str, str, int], Cell], recipe: str, model: 
     return best
 
 
-def solved_table(cells: dict[tuple[str, str, int], Cell], recipes: tuple[str, ...],
-                 models: tuple[str, ...]) -> str:
+def solved_table(
+    cells: dict[tuple[str, str, int], Cell],
+    recipes: tuple[str, ...],
+    models: tuple[str, ...],
+) -> str:
     """A Markdown table: one row per length, "k/n" seeds solved per recipe and model."""
     names = {"lstm": "LSTM", "rnn": "RNN"}
     columns = [(r, m) for r in recipes for m in models]
@@ -91,6 +103,9 @@ def solved_table(cells: dict[tuple[str, str, int], Cell], recipes: tuple[str, ..
     rows = []
     for t in lengths:
         found = [cells.get((r, m, t)) for r, m in columns]
-        rows.append(f"| {t} | " + " | ".join(f"{c.solved}/{c.n}" if c else "-" for c in found)
-                    + " |")
+        rows.append(
+            f"| {t} | "
+            + " | ".join(f"{c.solved}/{c.n}" if c else "-" for c in found)
+            + " |"
+        )
     return "\n".join([head, rule, *rows])

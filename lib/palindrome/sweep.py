@@ -21,7 +21,10 @@ from lib.core import files
 from lib.palindrome.train import TrainConfig, train
 
 FORMAT = 1
-RECIPES = ("plain", "curriculum")  # plain: train at T from the start; curriculum: grow T stage by stage
+RECIPES = (
+    "plain",
+    "curriculum",
+)  # plain: train at T from the start; curriculum: grow T stage by stage
 
 
 @dataclass(frozen=True)
@@ -42,15 +45,29 @@ class Job:
         """``base`` with this run's model, length, seed and recipe."""
         if self.recipe not in RECIPES:
             raise ValueError(f"unknown recipe {self.recipe!r}: use plain or curriculum")
-        return dataclasses.replace(base, model=self.model, length=self.length, seed=self.seed,
-                                   curriculum=self.recipe == "curriculum")
+        return dataclasses.replace(
+            base,
+            model=self.model,
+            length=self.length,
+            seed=self.seed,
+            curriculum=self.recipe == "curriculum",
+        )
 
 
-def jobs(lengths: Iterable[int], models: Iterable[str], seeds: Iterable[int],
-         recipes: Iterable[str] = RECIPES) -> list[Job]:
+def jobs(
+    lengths: Iterable[int],
+    models: Iterable[str],
+    seeds: Iterable[int],
+    recipes: Iterable[str] = RECIPES,
+) -> list[Job]:
     """Every combination, longest lengths first (the slowest runs start early when run in parallel)."""
-    return [Job(r, m, t, s) for r in recipes for m in models
-            for t in sorted(set(lengths), reverse=True) for s in seeds]
+    return [
+        Job(r, m, t, s)
+        for r in recipes
+        for m in models
+        for t in sorted(set(lengths), reverse=True)
+        for s in seeds
+    ]
 
 
 def save_json(data: dict[str, Any], path: str | os.PathLike) -> Path:
@@ -58,36 +75,56 @@ def save_json(data: dict[str, Any], path: str | os.PathLike) -> Path:
     return files.save_json(data, path)
 
 
-def save_sweep(runs: list[dict[str, Any]], path: str | os.PathLike, **meta: Any) -> Path:
+def save_sweep(
+    runs: list[dict[str, Any]], path: str | os.PathLike, **meta: Any
+) -> Path:
     """Write runs (and metadata such as the command that made them) to ``path`` as JSON, atomically."""
     return save_json({"format": FORMAT, **meta, "runs": runs}, path)
 
 
-def run_job(job: Job, base: TrainConfig, folder: str | os.PathLike, command: str = "",
-            threads: int | None = None) -> Path:
+def run_job(
+    job: Job,
+    base: TrainConfig,
+    folder: str | os.PathLike,
+    command: str = "",
+    threads: int | None = None,
+) -> Path:
     """Train ``job`` and write ``folder/<job.name>.json``; skip it if that file exists."""
     path = Path(folder) / f"{job.name}.json"
     if path.exists():
         return path
     if threads is not None:
         import torch
+
         torch.set_num_threads(threads)
     history = train(job.config(base), show_progress=False)
     return save_sweep([history.to_dict()], path, command=command)
 
 
-def run_jobs(todo: list[Job], base: TrainConfig, folder: str | os.PathLike, command: str = "",
-             n_jobs: int = 1, progress: bool | None = None) -> list[Path]:
+def run_jobs(
+    todo: list[Job],
+    base: TrainConfig,
+    folder: str | os.PathLike,
+    command: str = "",
+    n_jobs: int = 1,
+    progress: bool | None = None,
+) -> list[Path]:
     """Run every job not done yet, ``n_jobs`` processes at a time (1: in this process)."""
     from joblib import Parallel, delayed
 
     from lib.core.progress import progress as bar
 
     pending = [job for job in todo if not (Path(folder) / f"{job.name}.json").exists()]
-    threads = 1 if n_jobs != 1 else None  # parallel runs share the cores: one thread each
+    threads = (
+        1 if n_jobs != 1 else None
+    )  # parallel runs share the cores: one thread each
     work = (delayed(run_job)(job, base, folder, command, threads) for job in pending)
     paths = []
-    with bar(total=len(pending), desc="sweep", disable=None if progress is None else not progress) as b:
+    with bar(
+        total=len(pending),
+        desc="sweep",
+        disable=None if progress is None else not progress,
+    ) as b:
         for path in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(work):
             paths.append(path)
             b.update(1)
@@ -98,28 +135,41 @@ def load_sweep(path: str | os.PathLike) -> list[dict[str, Any]]:
     """The runs of one file written by ``save_sweep`` (FileNotFoundError, ValueError if foreign)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no sweep results at {str(path)!r}: run "
-                                "`python -m lib.palindrome sweep` first")
+        raise FileNotFoundError(
+            f"no sweep results at {str(path)!r}: run "
+            "`python -m lib.palindrome sweep` first"
+        )
     try:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as err:
-        raise ValueError(f"{str(path)!r} is not valid JSON ({err}); run the sweep again") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT \
-            or not isinstance(data.get("runs"), list):
+        raise ValueError(
+            f"{str(path)!r} is not valid JSON ({err}); run the sweep again"
+        ) from None
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != FORMAT
+        or not isinstance(data.get("runs"), list)
+    ):
         raise ValueError(f"{str(path)!r} is not a palindrome sweep of format {FORMAT}")
     return [{**run, "command": data.get("command", "")} for run in data["runs"]]
 
 
 def recipe_of(run: dict[str, Any]) -> str:
     """'curriculum' if the run trained through growing lengths, else 'plain'."""
-    return "curriculum" if len(run["stages"]) > 1 or run["config"]["curriculum"] else "plain"
+    return (
+        "curriculum"
+        if len(run["stages"]) > 1 or run["config"]["curriculum"]
+        else "plain"
+    )
 
 
 def load_runs(folder: str | os.PathLike) -> list[dict[str, Any]]:
     """Every run saved in ``folder`` (one JSON file each), with its ``recipe`` and ``command``."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"no sweep folder at {str(folder)!r}: run "
-                                "`python -m lib.palindrome sweep` first")
+        raise FileNotFoundError(
+            f"no sweep folder at {str(folder)!r}: run "
+            "`python -m lib.palindrome sweep` first"
+        )
     runs = [run for path in sorted(folder.glob("*.json")) for run in load_sweep(path)]
     return [{**run, "recipe": recipe_of(run)} for run in runs]

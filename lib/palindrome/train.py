@@ -1,13 +1,12 @@
-"""Training an LSTM or an RNN on palindromes: the recipe of the original reports, plus a curriculum.
+"""Training an LSTM or an RNN on palindromes (chapter 02), with the recipe of ``TrainConfig``.
 
-RMSprop (lr 1e-3), batch 128, hidden 128, the gradient norm clipped at 10 before every step, fresh
-batches at every step, and a held-out set (its own seed stream) checked every ``eval_every`` steps.
-Training stops as soon as held-out accuracy reaches ``target_accuracy`` (100% by default).
+A held-out set (its own seed stream) is checked every ``eval_every`` steps; training stops as
+soon as held-out accuracy reaches ``target_accuracy`` (100% by default).
 """
+
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,79 +15,12 @@ import torch
 from torch import nn
 
 from lib.core.device import pick_device
-from lib.palindrome import curriculum as cur
-from lib.palindrome.data import DIGITS, Batches, check_encoding, check_length, heldout, input_dim
 from lib.core.progress import progress
+from lib.core.seeded import seeded
 from lib.lstm.fast import FastLSTM
 from lib.lstm.fast_rnn import FastRNN
-
-MODELS = ("lstm", "rnn")
-
-
-def _whole(name: str, value: object, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be a whole number of at least {minimum}, got {value!r}")
-
-
-def _positive(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
-        raise ValueError(f"{name} must be a finite number above zero, got {value!r}")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """One palindrome run. Vary it with ``dataclasses.replace``."""
-
-    model: str = "lstm"          # 'lstm' (gated cell) or 'rnn' (vanilla tanh recurrence)
-    length: int = 20             # T: digits per palindrome; the model reads T-1 and predicts the last
-    steps: int = 4000            # most training steps; early stop usually ends the run well before
-    batch_size: int = 128        # fresh palindromes per step
-    lr: float = 1e-3             # RMSprop learning rate; 1e-3 as in the reports
-    hidden: int = 128            # width of h (and c)
-    encoding: str = "onehot"     # 'onehot' (input_dim 10) or 'scalar' (input_dim 1, the reports' choice)
-    seed: int = 0                # seeds the weights, the training stream and the held-out stream
-    clip: float = 10.0           # gradient-norm ceiling applied before each optimizer step
-    device: str = "auto"         # 'auto' picks CUDA when present; or cpu, cuda, cuda:N, mps
-    eval_every: int = 50         # steps between held-out evaluations (early stop is checked there)
-    eval_size: int = 1000        # held-out palindromes; 1000 gives accuracy in steps of 0.1%
-    target_accuracy: float = 1.0  # stop once held-out accuracy at the full length reaches this
-    forget_bias: float = 1.0     # initial b_f of the LSTM (ignored by the RNN); higher keeps memory longer
-    curriculum: bool | None = None  # train through growing lengths; None = on when length > 30
-    start_length: int = 10       # first curriculum length
-    growth: float = 1.5          # each curriculum stage is this many times longer than the last
-    advance_at: float = 0.99     # held-out accuracy at which the curriculum moves to the next length
-    stage_lr: float = 0.7        # each new curriculum stage multiplies the learning rate by this (see train)
-
-    def __post_init__(self) -> None:
-        if self.model not in MODELS:
-            raise ValueError(f"unknown model {self.model!r}: use lstm or rnn")
-        check_length(self.length)
-        check_encoding(self.encoding)
-        pick_device(self.device)  # unknown or unavailable devices fail here, before any work
-        for name in ("steps", "batch_size", "hidden", "eval_every", "eval_size"):
-            _whole(name, getattr(self, name))
-        _whole("seed", self.seed, minimum=0)
-        _whole("start_length", self.start_length, minimum=2)
-        for name in ("lr", "clip"):
-            _positive(name, getattr(self, name))
-        for name in ("target_accuracy", "advance_at", "stage_lr"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-                raise ValueError(f"{name} must be a fraction in (0, 1], got {value!r}")
-        if isinstance(self.forget_bias, bool) or not isinstance(self.forget_bias, (int, float)) \
-                or not math.isfinite(self.forget_bias):
-            raise ValueError(f"forget_bias must be a finite number, got {self.forget_bias!r}")
-        if self.curriculum not in (None, True, False):
-            raise ValueError(f"curriculum must be True, False or None (automatic), got {self.curriculum!r}")
-        _positive("growth", self.growth)
-        if self.growth <= 1:
-            raise ValueError(f"growth must be above 1 so that the lengths grow, got {self.growth!r}")
-
-    def stages(self) -> list[int]:
-        """The lengths this run trains at, in order (just ``[length]`` without a curriculum)."""
-        if not cur.uses_curriculum(self.length, self.curriculum):
-            return [self.length]
-        return cur.stages(self.length, self.start_length, self.growth)
+from lib.palindrome.config import TrainConfig
+from lib.palindrome.data import DIGITS, Batches, heldout, input_dim
 
 
 def make_model(config: TrainConfig) -> nn.Module:
@@ -99,23 +31,23 @@ def make_model(config: TrainConfig) -> nn.Module:
     ones in float64).
     """
     dims = (input_dim(config.encoding), config.hidden, DIGITS)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        if config.model == "lstm":
-            return FastLSTM(*dims, forget_bias=float(config.forget_bias))
-        return FastRNN(*dims)
+    if config.model == "lstm":
+        return seeded(
+            config.seed, lambda: FastLSTM(*dims, forget_bias=float(config.forget_bias))
+        )
+    return seeded(config.seed, lambda: FastRNN(*dims))
 
 
 @dataclass(frozen=True)
 class Record:
     """The metrics logged at one evaluation."""
 
-    step: int               # training steps done so far
-    length: int             # T trained and evaluated at (changes along a curriculum)
-    loss: float             # mean training cross-entropy since the previous record
-    train_accuracy: float   # mean training-batch accuracy since the previous record
-    accuracy: float         # held-out accuracy at ``length``
-    seconds: float          # wall-clock time since training started
+    step: int  # training steps done so far
+    length: int  # T trained and evaluated at (changes along a curriculum)
+    loss: float  # mean training cross-entropy since the previous record
+    train_accuracy: float  # mean training-batch accuracy since the previous record
+    accuracy: float  # held-out accuracy at ``length``
+    seconds: float  # wall-clock time since training started
 
 
 @dataclass
@@ -124,45 +56,72 @@ class History:
 
     config: TrainConfig
     records: list[Record] = field(default_factory=list)
-    accuracy: float = 0.0   # held-out accuracy at the full length, measured after the last step
-    steps: int = 0          # training steps actually taken
-    seconds: float = 0.0    # wall-clock time of the whole run
+    accuracy: float = (
+        0.0  # held-out accuracy at the full length, measured after the last step
+    )
+    steps: int = 0  # training steps actually taken
+    seconds: float = 0.0  # wall-clock time of the whole run
     model: nn.Module | None = None
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready summary printed by the CLI."""
         c = self.config
-        return {"model": c.model, "length": c.length, "steps": self.steps, "accuracy": self.accuracy,
-                "seconds": round(self.seconds, 2), "encoding": c.encoding, "seed": c.seed,
-                "stages": c.stages(), "implementation": type(self.model).__name__}
+        return {
+            "model": c.model,
+            "length": c.length,
+            "steps": self.steps,
+            "accuracy": self.accuracy,
+            "seconds": round(self.seconds, 2),
+            "encoding": c.encoding,
+            "seed": c.seed,
+            "stages": c.stages(),
+            "implementation": type(self.model).__name__,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """Config, summary and records as plain data (what the sweep writes to JSON)."""
-        return {"config": dataclasses.asdict(self.config), **self.summary(),
-                "records": [dataclasses.asdict(r) for r in self.records]}
+        return {
+            "config": dataclasses.asdict(self.config),
+            **self.summary(),
+            "records": [dataclasses.asdict(r) for r in self.records],
+        }
 
 
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, chunk: int = 1000) -> float:
+def evaluate(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, chunk: int = 1000
+) -> float:
     """Accuracy of ``model`` on inputs x (N, T-1, D) with targets y (N,), in chunks to bound memory."""
     correct = 0
     with torch.no_grad():
         for start in range(0, len(y), chunk):
-            logits = model(x[start:start + chunk])                              # (n, 10)
-            correct += (logits.argmax(-1) == y[start:start + chunk]).sum().item()
+            logits = model(x[start : start + chunk])  # (n, 10)
+            correct += (logits.argmax(-1) == y[start : start + chunk]).sum().item()
     return correct / len(y)
 
 
-def accuracy_by_length(model: nn.Module, lengths: list[int], seed: int = 0, encoding: str = "onehot",
-                       size: int = 1000) -> dict[int, float]:
+def accuracy_by_length(
+    model: nn.Module,
+    lengths: list[int],
+    seed: int = 0,
+    encoding: str = "onehot",
+    size: int = 1000,
+) -> dict[int, float]:
     """Held-out accuracy of a trained model at each of ``lengths``: does its memory carry over to other T?"""
     device = next(model.parameters()).device
-    return {T: evaluate(model, *heldout(size, T, seed, encoding, device)) for T in lengths}
+    return {
+        T: evaluate(model, *heldout(size, T, seed, encoding, device)) for T in lengths
+    }
 
 
-def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
-               clip: float) -> tuple[float, float]:
+def train_step(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    clip: float,
+) -> tuple[float, float]:
     """One step of cross-entropy, backward, norm clipping and update; returns (loss, batch accuracy)."""
-    logits = model(x)                                           # (B, 10)
+    logits = model(x)  # (B, 10)
     loss = nn.functional.cross_entropy(logits, y)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -185,32 +144,53 @@ def train(config: TrainConfig, show_progress: bool | None = None) -> History:
     optimizer = torch.optim.RMSprop(model.parameters(), lr=config.lr)
     batches = Batches(config.batch_size, config.seed, config.encoding, device)
     lengths, stage = config.stages(), 0
-    evalset = heldout(config.eval_size, lengths[0], config.seed, config.encoding, device)
+    evalset = heldout(
+        config.eval_size, lengths[0], config.seed, config.encoding, device
+    )
     history = History(config=config, model=model)
     sums, start = [0.0, 0.0, 0], time.perf_counter()
-    bar = progress(total=config.steps, desc=f"{config.model} T={config.length}",
-                   disable=None if show_progress is None else not show_progress)
+    bar = progress(
+        total=config.steps,
+        desc=f"{config.model} T={config.length}",
+        disable=None if show_progress is None else not show_progress,
+    )
     for step in range(1, config.steps + 1):
-        loss, acc = train_step(model, optimizer, *batches.next(lengths[stage]), config.clip)
+        loss, acc = train_step(
+            model, optimizer, *batches.next(lengths[stage]), config.clip
+        )
         sums = [sums[0] + loss, sums[1] + acc, sums[2] + 1]
         history.steps = step
         bar.update(1)
         if step % config.eval_every and step != config.steps:
             continue
         held = evaluate(model, *evalset)
-        history.records.append(Record(step, lengths[stage], sums[0] / sums[2], sums[1] / sums[2], held,
-                                      time.perf_counter() - start))
+        history.records.append(
+            Record(
+                step,
+                lengths[stage],
+                sums[0] / sums[2],
+                sums[1] / sums[2],
+                held,
+                time.perf_counter() - start,
+            )
+        )
         sums = [0.0, 0.0, 0]
-        bar.set_postfix(T=lengths[stage], acc=f"{held:.3f}", loss=f"{history.records[-1].loss:.3f}")
+        bar.set_postfix(
+            T=lengths[stage], acc=f"{held:.3f}", loss=f"{history.records[-1].loss:.3f}"
+        )
         if stage + 1 < len(lengths) and held >= config.advance_at:
             stage += 1
             for group in optimizer.param_groups:
                 group["lr"] *= config.stage_lr
-            evalset = heldout(config.eval_size, lengths[stage], config.seed, config.encoding, device)
+            evalset = heldout(
+                config.eval_size, lengths[stage], config.seed, config.encoding, device
+            )
         elif stage + 1 == len(lengths) and held >= config.target_accuracy:
             break
     bar.close()
-    final = heldout(config.eval_size, config.length, config.seed, config.encoding, device)
+    final = heldout(
+        config.eval_size, config.length, config.seed, config.encoding, device
+    )
     history.accuracy = evaluate(model, *final)
     history.seconds = time.perf_counter() - start
     return history

@@ -17,23 +17,52 @@ from typing import Any, Iterable
 from lib.palindrome.sweep import load_sweep, save_sweep
 from lib.palindrome.train import TrainConfig, accuracy_by_length, train
 
-LENGTHS = (*range(10, 31), 35, 40, 50, 60, 80, 100)  # where the trained models are evaluated
+LENGTHS = (
+    *range(10, 31),
+    35,
+    40,
+    50,
+    60,
+    80,
+    100,
+)  # where the trained models are evaluated
 
 
-def transfer_run(base: TrainConfig, model: str, seed: int, trained_at: int,
-                 lengths: Iterable[int] = LENGTHS, size: int = 500) -> dict[str, Any]:
+def transfer_run(
+    base: TrainConfig,
+    model: str,
+    seed: int,
+    trained_at: int,
+    lengths: Iterable[int] = LENGTHS,
+    size: int = 500,
+) -> dict[str, Any]:
     """Train ``model`` plainly at ``trained_at`` and measure its accuracy at every length."""
-    config = dataclasses.replace(base, model=model, seed=seed, length=trained_at, curriculum=False)
+    config = dataclasses.replace(
+        base, model=model, seed=seed, length=trained_at, curriculum=False
+    )
     history = train(config, show_progress=False)
     accuracy = accuracy_by_length(history.model, list(lengths), seed=seed, size=size)
-    return {"model": model, "seed": seed, "length": trained_at, "steps": history.steps,
-            "seconds": round(history.seconds, 2), "trained_accuracy": history.accuracy,
-            "accuracy": {str(t): acc for t, acc in accuracy.items()},
-            "config": dataclasses.asdict(config)}
+    return {
+        "model": model,
+        "seed": seed,
+        "length": trained_at,
+        "steps": history.steps,
+        "seconds": round(history.seconds, 2),
+        "trained_accuracy": history.accuracy,
+        "accuracy": {str(t): acc for t, acc in accuracy.items()},
+        "config": dataclasses.asdict(config),
+    }
 
 
-def study(base: TrainConfig, models: Iterable[str], seeds: Iterable[int], trained_at: int,
-          path: str | os.PathLike, command: str = "", size: int = 500) -> list[dict[str, Any]]:
+def study(
+    base: TrainConfig,
+    models: Iterable[str],
+    seeds: Iterable[int],
+    trained_at: int,
+    path: str | os.PathLike,
+    command: str = "",
+    size: int = 500,
+) -> list[dict[str, Any]]:
     """Every model and seed of a transfer study, saved to ``path`` after each run (resumable)."""
     path = Path(path)
     runs = load_sweep(path) if path.exists() else []
@@ -44,8 +73,11 @@ def study(base: TrainConfig, models: Iterable[str], seeds: Iterable[int], traine
             if (model, seed) in done:
                 continue
             runs.append(transfer_run(base, model, seed, trained_at, size=size))
-            save_sweep([{k: v for k, v in r.items() if k != "command"} for r in runs], path,
-                       command=command)
+            save_sweep(
+                [{k: v for k, v in r.items() if k != "command"} for r in runs],
+                path,
+                command=command,
+            )
     return runs
 
 
