@@ -4,6 +4,7 @@ Training the chapter's recipe takes minutes, so most tests replace `lib.gan.seed
 train-and-score step) with a stand-in and check what the command does around it; one slow test runs
 a real seed end to end on a tiny fake MNIST.
 """
+
 import json
 import os
 import subprocess
@@ -16,7 +17,7 @@ from helpers import fake_mnist
 import lib.gan.seeds as seeds
 from lib.core.cli import run
 from lib.gan.__main__ import main
-from lib.gan.seeds import parse_seeds
+from lib.gan.args import parse_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,41 +39,92 @@ def cli(argv, capsys):
 
 
 def seeds_argv(data: Path, tmp_path: Path, seed_list: str) -> list:
-    return ["seeds", "--seeds", seed_list, "--root", data, "--cache", tmp_path / "cache",
-            "--out", tmp_path / "seeds.json", "--samples", 64, "--device", "cpu"]
+    return [
+        "seeds",
+        "--seeds",
+        seed_list,
+        "--root",
+        data,
+        "--cache",
+        tmp_path / "cache",
+        "--out",
+        tmp_path / "seeds.json",
+        "--samples",
+        64,
+        "--device",
+        "cpu",
+    ]
 
 
 def stand_in(trained: list[int], fail_at: int | None = None):
     """A run_seed that records which seeds it was asked for and returns a plausible entry quickly."""
+
     def run_seed(job, seed, classifier, test_images):
         if seed == fail_at:
             raise KeyboardInterrupt  # as if the process were stopped while training this seed
         trained.append(seed)
-        paths = [{"pair": list(p), "endpoints_labelled": True, "same_labels": 9,
-                  "middle_contrast": {"linear": 0.8, "spherical": 0.9}} for p in seeds.PAIRS]
-        return {"seed": seed, "wall_seconds": 1.0 + seed, "fid": 100.0 + seed, "real_floor": 5.0,
-                "classes_present": 10, "min_class_count": 50, "evenness": 0.98, "classifier_test_accuracy": 0.99,
-                "last_epoch": {"d_real": 0.6, "d_fake": 0.4, "loss_d": 1.2, "loss_g": 1.0},
-                "fid_over_training": {"epoch": [0, 40], "fid": [1000.0, 110.0 + seed]}, "paths": paths}
+        paths = [
+            {
+                "pair": list(p),
+                "endpoints_labelled": True,
+                "same_labels": 9,
+                "middle_contrast": {"linear": 0.8, "spherical": 0.9},
+            }
+            for p in seeds.PAIRS
+        ]
+        return {
+            "seed": seed,
+            "wall_seconds": 1.0 + seed,
+            "fid": 100.0 + seed,
+            "real_floor": 5.0,
+            "classes_present": 10,
+            "min_class_count": 50,
+            "evenness": 0.98,
+            "classifier_test_accuracy": 0.99,
+            "last_epoch": {"d_real": 0.6, "d_fake": 0.4, "loss_d": 1.2, "loss_g": 1.0},
+            "fid_over_training": {"epoch": [0, 40], "fid": [1000.0, 110.0 + seed]},
+            "paths": paths,
+        }
+
     return run_seed
 
 
-@pytest.mark.parametrize("text, expected", [("0-2", (0, 1, 2)), ("0,1,2", (0, 1, 2)), ("5", (5,)),
-                                            ("0-2,7", (0, 1, 2, 7)), (" 3 - 4 , 9 ", (3, 4, 9)), ("2,0", (2, 0))])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("0-2", (0, 1, 2)),
+        ("0,1,2", (0, 1, 2)),
+        ("5", (5,)),
+        ("0-2,7", (0, 1, 2, 7)),
+        (" 3 - 4 , 9 ", (3, 4, 9)),
+        ("2,0", (2, 0)),
+    ],
+)
 def test_seed_lists(text, expected):
     assert parse_seeds(text) == expected
 
 
-@pytest.mark.parametrize("text, phrase", [("", "not a list of seeds"), ("-1", "not a list of seeds"),
-                                          ("a-b", "not a list of seeds"), ("0-", "not a list of seeds"),
-                                          ("1.5", "not a list of seeds"), ("0,,1", "not a list of seeds"),
-                                          ("2-0", "counts down"), ("0-2,1", "appears twice")])
+@pytest.mark.parametrize(
+    "text, phrase",
+    [
+        ("", "not a list of seeds"),
+        ("-1", "not a list of seeds"),
+        ("a-b", "not a list of seeds"),
+        ("0-", "not a list of seeds"),
+        ("1.5", "not a list of seeds"),
+        ("0,,1", "not a list of seeds"),
+        ("2-0", "counts down"),
+        ("0-2,1", "appears twice"),
+    ],
+)
 def test_bad_seed_lists_are_refused(text, phrase):
     with pytest.raises(ValueError, match=phrase):
         parse_seeds(text)
 
 
-def test_writes_every_seed_with_command_and_summary(data, tmp_path, capsys, monkeypatch):
+def test_writes_every_seed_with_command_and_summary(
+    data, tmp_path, capsys, monkeypatch
+):
     trained = []
     monkeypatch.setattr(seeds, "run_seed", stand_in(trained))
     code, out, err = cli(seeds_argv(data, tmp_path, "0-2"), capsys)
@@ -80,22 +132,33 @@ def test_writes_every_seed_with_command_and_summary(data, tmp_path, capsys, monk
     assert trained == [0, 1, 2]
     saved = json.loads((tmp_path / "seeds.json").read_text())
     assert [entry["seed"] for entry in saved["seeds"]] == [0, 1, 2]
-    assert saved["commands"] == [f"python -m lib.gan seeds --seeds 0-2 --root {data} --cache {tmp_path / 'cache'} "
-                                 f"--out {tmp_path / 'seeds.json'} --samples 64 --device cpu"]
+    assert saved["commands"] == [
+        f"python -m lib.gan seeds --seeds 0-2 --root {data} --cache {tmp_path / 'cache'} "
+        f"--out {tmp_path / 'seeds.json'} --samples 64 --device cpu"
+    ]
     assert saved["summary"]["fid"] == {"median": 101.0, "min": 100.0, "max": 102.0}
     assert saved["summary"]["final_tracked_fid"]["max"] == 112.0
-    assert saved["recipe"]["epochs"] == seeds.DEFAULT_CONFIG.epochs and "seed" not in saved["recipe"]
-    summary = json.loads(out.strip().splitlines()[-1])  # the last stdout line is the JSON summary
+    assert (
+        saved["recipe"]["epochs"] == seeds.DEFAULT_CONFIG.epochs
+        and "seed" not in saved["recipe"]
+    )
+    summary = json.loads(
+        out.strip().splitlines()[-1]
+    )  # the last stdout line is the JSON summary
     assert summary["trained"] == [0, 1, 2] and summary["fid"]["max"] == 102.0
 
 
-def test_a_stopped_run_resumes_without_redoing_finished_seeds(data, tmp_path, capsys, monkeypatch):
+def test_a_stopped_run_resumes_without_redoing_finished_seeds(
+    data, tmp_path, capsys, monkeypatch
+):
     trained = []
     monkeypatch.setattr(seeds, "run_seed", stand_in(trained, fail_at=1))
     code, _, _ = cli(seeds_argv(data, tmp_path, "0-2"), capsys)
     assert code == 130  # interrupted during seed 1
     first = json.loads((tmp_path / "seeds.json").read_text())
-    assert [entry["seed"] for entry in first["seeds"]] == [0]  # seed 0 was saved before seed 1 began
+    assert [entry["seed"] for entry in first["seeds"]] == [
+        0
+    ]  # seed 0 was saved before seed 1 began
     assert not list(tmp_path.glob(".seeds.json.*"))  # no temporary file left behind
 
     trained.clear()
@@ -105,10 +168,14 @@ def test_a_stopped_run_resumes_without_redoing_finished_seeds(data, tmp_path, ca
     assert trained == [1, 2]
     saved = json.loads((tmp_path / "seeds.json").read_text())
     assert saved["seeds"][0] == first["seeds"][0]  # kept as it was
-    assert len(saved["commands"]) == 2 and json.loads(out.strip().splitlines()[-1])["skipped"] == [0]
+    assert len(saved["commands"]) == 2 and json.loads(out.strip().splitlines()[-1])[
+        "skipped"
+    ] == [0]
 
     trained.clear()
-    code, out, _ = cli(seeds_argv(data, tmp_path, "2,0"), capsys)  # everything done: nothing to train
+    code, out, _ = cli(
+        seeds_argv(data, tmp_path, "2,0"), capsys
+    )  # everything done: nothing to train
     assert code == 0 and trained == []
     assert json.loads((tmp_path / "seeds.json").read_text()) == saved
 
@@ -125,24 +192,42 @@ def test_a_file_of_another_recipe_is_not_mixed_in(data, tmp_path, capsys, monkey
     assert trained == [0]
 
 
-@pytest.mark.parametrize("argv, phrase", [
-    (["--seeds", "2-0"], "counts down"),
-    (["--seeds", "0,x"], "not a list of seeds"),
-    (["--seeds", "0,0"], "appears twice"),
-    (["--threads", "0"], "above zero"),
-    (["--samples", "-5"], "above zero"),
-    (["--out", "{tmp}/missing/seeds.json"], "does not exist"),
-    (["--root", "{tmp}/missing"], "make data"),
-    (["--device", "tpu"], "tpu"),
-    (["--out", "{tmp}/not_json.json"], "not a results JSON"),
-])
-def test_bad_input_is_one_line_and_exit_2(data, tmp_path, capsys, monkeypatch, argv, phrase):
-    monkeypatch.setattr(seeds, "run_seed", lambda *a: pytest.fail("trained despite bad input"))
+@pytest.mark.parametrize(
+    "argv, phrase",
+    [
+        (["--seeds", "2-0"], "counts down"),
+        (["--seeds", "0,x"], "not a list of seeds"),
+        (["--seeds", "0,0"], "appears twice"),
+        (["--threads", "0"], "above zero"),
+        (["--samples", "-5"], "above zero"),
+        (["--out", "{tmp}/missing/seeds.json"], "does not exist"),
+        (["--root", "{tmp}/missing"], "make data"),
+        (["--device", "tpu"], "tpu"),
+        (["--out", "{tmp}/not_json.json"], "not a results JSON"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    data, tmp_path, capsys, monkeypatch, argv, phrase
+):
+    monkeypatch.setattr(
+        seeds, "run_seed", lambda *a: pytest.fail("trained despite bad input")
+    )
     (tmp_path / "not_json.json").write_text("keep me")
     given = [a.format(tmp=tmp_path) for a in argv]
-    defaults = {"--root": str(data), "--out": str(tmp_path / "seeds.json"), "--seeds": "0"}
-    extra = [x for flag, value in defaults.items() if flag not in given for x in (flag, value)]
-    code, out, err = cli(["seeds", *given, *extra, "--cache", tmp_path / "cache"], capsys)
+    defaults = {
+        "--root": str(data),
+        "--out": str(tmp_path / "seeds.json"),
+        "--seeds": "0",
+    }
+    extra = [
+        x
+        for flag, value in defaults.items()
+        if flag not in given
+        for x in (flag, value)
+    ]
+    code, out, err = cli(
+        ["seeds", *given, *extra, "--cache", tmp_path / "cache"], capsys
+    )
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and phrase in lines[0], err
@@ -153,16 +238,46 @@ def test_bad_input_is_one_line_and_exit_2(data, tmp_path, capsys, monkeypatch, a
 @pytest.mark.slow
 def test_one_real_seed_end_to_end(data, tmp_path):
     """The real train-and-score step on a tiny fake MNIST, through the command line."""
-    done = subprocess.run([sys.executable, "-m", "lib.gan", "seeds", "--seeds", "3", "--root", str(data),
-                           "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "seeds.json"),
-                           "--samples", "64", "--device", "cpu"], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "TQDM_DISABLE": "1", "DLBOOK_NATIVE": "0"})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lib.gan",
+            "seeds",
+            "--seeds",
+            "3",
+            "--root",
+            str(data),
+            "--cache",
+            str(tmp_path / "cache"),
+            "--out",
+            str(tmp_path / "seeds.json"),
+            "--samples",
+            "64",
+            "--device",
+            "cpu",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TQDM_DISABLE": "1", "DLBOOK_NATIVE": "0"},
+    )
     assert done.returncode == 0, done.stderr
     entry = json.loads((tmp_path / "seeds.json").read_text())["seeds"][0]
-    assert entry["seed"] == 3 and not entry["from_cache"] and entry["machine"]["threads"] == 1
-    assert sum(entry["class_counts"]) == 64 and entry["fid"] > 0 and entry["real_floor"] > 0
+    assert (
+        entry["seed"] == 3
+        and not entry["from_cache"]
+        and entry["machine"]["threads"] == 1
+    )
+    assert (
+        sum(entry["class_counts"]) == 64
+        and entry["fid"] > 0
+        and entry["real_floor"] > 0
+    )
     assert entry["fid_over_training"]["epoch"] == list(range(0, 41, 4))
     assert set(entry["last_epoch"]) == {"loss_d", "loss_g", "d_real", "d_fake"}
     assert [p["pair"] for p in entry["paths"]] == [list(p) for p in seeds.PAIRS]
-    assert any(p.name.startswith("gan-") for p in (tmp_path / "cache").iterdir())  # the run is cached
+    assert any(
+        p.name.startswith("gan-") for p in (tmp_path / "cache").iterdir()
+    )  # the run is cached
     assert json.loads(done.stdout.strip().splitlines()[-1])["trained"] == [3]

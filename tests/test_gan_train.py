@@ -1,4 +1,5 @@
 """The training loop: both steps move their network, snapshots and history are recorded, runs are seeded."""
+
 import json
 from pathlib import Path
 
@@ -7,18 +8,21 @@ import torch
 from torch import nn
 
 import lib.mnist
+from lib.core.repro import torch_threads
 from lib.gan import DEFAULT_CONFIG, GANConfig, default_run, sample
 from lib.gan.cache import cache_path
 from lib.gan.losses import discriminator_loss, non_saturating_loss
-from lib.gan.train import gan_step, new_state, run_epoch, steps_per_epoch, train
-from lib.core.repro import torch_threads
+from lib.gan.steps import gan_step
+from lib.gan.train import new_state, run_epoch, steps_per_epoch, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def tiny_images(n=128, seed=0):
     """Synthetic 'digits' in [-1, 1]: enough for the loop's mechanics, fast."""
-    return torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+    return (
+        torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+    )
 
 
 def tiny_config(**changes):
@@ -31,13 +35,17 @@ def test_one_step_moves_both_networks_and_reports_probabilities():
     d0 = [p.clone() for p in state.discriminator.parameters()]
     loss_d, loss_g, d_real, d_fake = gan_step(state, tiny_images(32))
     assert all(not torch.equal(a, b) for a, b in zip(g0, state.generator.parameters()))
-    assert all(not torch.equal(a, b) for a, b in zip(d0, state.discriminator.parameters()))
+    assert all(
+        not torch.equal(a, b) for a, b in zip(d0, state.discriminator.parameters())
+    )
     assert loss_d > 0 and loss_g > 0 and 0 < d_real < 1 and 0 < d_fake < 1
 
 
 def test_discriminator_step_alone_does_not_touch_the_generator():
     state = new_state(tiny_config())
-    state.opt_g = torch.optim.SGD(state.generator.parameters(), lr=0.0)  # freeze G's update, keep its gradient
+    state.opt_g = torch.optim.SGD(
+        state.generator.parameters(), lr=0.0
+    )  # freeze G's update, keep its gradient
     g0 = [p.clone() for p in state.generator.parameters()]
     gan_step(state, tiny_images(32))
     assert all(torch.equal(a, b) for a, b in zip(g0, state.generator.parameters()))
@@ -52,14 +60,18 @@ def adam_updates(optimiser) -> set[int]:
 def test_g_steps_is_the_number_of_generator_updates_per_discriminator_update(g_steps):
     state = train(new_state(tiny_config(epochs=1, g_steps=g_steps)), tiny_images(128))
     assert state.step == 4  # still one real batch per training step
-    assert adam_updates(state.opt_d) == {4} and adam_updates(state.opt_g) == {4 * g_steps}
+    assert adam_updates(state.opt_d) == {4} and adam_updates(state.opt_g) == {
+        4 * g_steps
+    }
 
 
 def test_extra_generator_steps_change_the_run():
     one = train(new_state(tiny_config(epochs=1)), tiny_images())
     two = train(new_state(tiny_config(epochs=1, g_steps=2)), tiny_images())
     assert not torch.equal(one.generator.net[0].weight, two.generator.net[0].weight)
-    assert len(two.history["loss_g"]) == one.step  # one record per training step, the mean over its G steps
+    assert (
+        len(two.history["loss_g"]) == one.step
+    )  # one record per training step, the mean over its G steps
 
 
 def test_run_epoch_stops_when_asked_and_the_partial_pass_is_no_epoch():
@@ -77,14 +89,18 @@ def test_history_snapshots_and_tracking():
     train(state, tiny_images(128))
     steps = steps_per_epoch(128, 32) * 3
     assert state.step == steps and state.epoch == 3
-    assert all(len(state.history[k]) == steps for k in ("loss_d", "loss_g", "d_real", "d_fake"))
+    assert all(
+        len(state.history[k]) == steps for k in ("loss_d", "loss_g", "d_real", "d_fake")
+    )
     assert state.history["epoch_end_step"] == [4, 8, 12]
     assert set(state.snapshots) == {"begin", "middle", "final"}
     assert all(s.shape == (25, 1, 28, 28) for s in state.snapshots.values())
     assert torch.equal(state.snapshots["begin"], begin)
     assert not torch.equal(state.snapshots["begin"], state.snapshots["final"])
     assert state.tracked["epoch"] == [0, 2, 3]
-    assert state.tracked["images"][0].dtype == torch.uint8 and state.tracked["images"][0].shape == (10, 1, 28, 28)
+    assert state.tracked["images"][0].dtype == torch.uint8 and state.tracked["images"][
+        0
+    ].shape == (10, 1, 28, 28)
     assert state.generator.training  # sampling for the snapshots gave the mode back
 
 
@@ -92,7 +108,12 @@ def test_same_seed_same_weights_other_seed_other_weights():
     a = train(new_state(tiny_config()), tiny_images())
     b = train(new_state(tiny_config()), tiny_images())
     c = train(new_state(tiny_config(seed=1)), tiny_images())
-    assert all(torch.equal(x, y) for x, y in zip(a.generator.state_dict().values(), b.generator.state_dict().values()))
+    assert all(
+        torch.equal(x, y)
+        for x, y in zip(
+            a.generator.state_dict().values(), b.generator.state_dict().values()
+        )
+    )
     assert not torch.equal(a.generator.net[0].weight, c.generator.net[0].weight)
 
 
@@ -105,11 +126,17 @@ def test_fewer_digits_fewer_steps_and_too_few_fail_clearly():
 
 @pytest.mark.parametrize("smoothing", [0.0, 0.1])
 def test_the_losses_training_calls_equal_binary_cross_entropy(smoothing):
-    real, fake = torch.randn(2, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    real, fake = torch.randn(
+        2, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(0)
+    )
     bce = nn.BCEWithLogitsLoss()
-    expected_d = bce(real, torch.full_like(real, 1 - smoothing)) + bce(fake, torch.zeros_like(fake))
+    expected_d = bce(real, torch.full_like(real, 1 - smoothing)) + bce(
+        fake, torch.zeros_like(fake)
+    )
     torch.testing.assert_close(discriminator_loss(real, fake, smoothing), expected_d)
-    torch.testing.assert_close(non_saturating_loss(fake), bce(fake, torch.ones_like(fake)))
+    torch.testing.assert_close(
+        non_saturating_loss(fake), bce(fake, torch.ones_like(fake))
+    )
 
 
 def test_new_state_leaves_the_global_rng_alone():
@@ -121,33 +148,68 @@ def test_new_state_leaves_the_global_rng_alone():
 
 
 def test_default_run_trains_once_then_loads_from_the_cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(lib.mnist, "source_info", lambda root="data": {"source": "fake", "sha256": "abc"})
-    monkeypatch.setattr(lib.mnist, "mnist_tensors", lambda root="data", train=True: (tiny_images(), torch.zeros(128)))
+    monkeypatch.setattr(
+        lib.mnist,
+        "source_info",
+        lambda root="data": {"source": "fake", "sha256": "abc"},
+    )
+    monkeypatch.setattr(
+        lib.mnist,
+        "mnist_tensors",
+        lambda root="data", train=True: (tiny_images(), torch.zeros(128)),
+    )
     cfg = tiny_config(epochs=1)
     first = default_run(cache_dir=tmp_path, device="cpu", config=cfg)
     assert cache_path(cfg, cache_dir=tmp_path).is_file()
     import lib.gan.cache as cache
 
-    monkeypatch.setattr(cache, "train", lambda *a, **k: pytest.fail("trained again instead of loading the cache"))
+    monkeypatch.setattr(
+        cache,
+        "train",
+        lambda *a, **k: pytest.fail("trained again instead of loading the cache"),
+    )
     second = default_run(cache_dir=tmp_path, device="cpu", config=cfg)
     assert not second.generator.training
-    assert all(torch.equal(x, y) for x, y in
-               zip(first.generator.state_dict().values(), second.generator.state_dict().values()))
+    assert all(
+        torch.equal(x, y)
+        for x, y in zip(
+            first.generator.state_dict().values(),
+            second.generator.state_dict().values(),
+        )
+    )
     other_data = cache_path(cfg, cache_dir=tmp_path)
-    monkeypatch.setattr(lib.mnist, "source_info", lambda root="data": {"source": "fake", "sha256": "other"})
-    assert cache_path(cfg, cache_dir=tmp_path) != other_data  # other data, other cache entry
-    assert cache_path(tiny_config(epochs=2), cache_dir=tmp_path) != cache_path(cfg, cache_dir=tmp_path)
+    monkeypatch.setattr(
+        lib.mnist,
+        "source_info",
+        lambda root="data": {"source": "fake", "sha256": "other"},
+    )
+    assert (
+        cache_path(cfg, cache_dir=tmp_path) != other_data
+    )  # other data, other cache entry
+    assert cache_path(tiny_config(epochs=2), cache_dir=tmp_path) != cache_path(
+        cfg, cache_dir=tmp_path
+    )
 
 
 def test_default_recipe_is_the_benchmark_winner():
     results = json.loads((ROOT / "results" / "gan_recipes.json").read_text())
-    ranked = sorted(results["results"], key=lambda r: (-r["min_classes_present"], r["fid_mean"]))
-    assert results["winner"] == ranked[0]["recipe"]  # the rule: classes of the worst seed, then mean FID
+    ranked = sorted(
+        results["results"], key=lambda r: (-r["min_classes_present"], r["fid_mean"])
+    )
+    assert (
+        results["winner"] == ranked[0]["recipe"]
+    )  # the rule: classes of the worst seed, then mean FID
     for name, value in ranked[0]["overrides"].items():
-        assert getattr(DEFAULT_CONFIG, name) == (tuple(value) if isinstance(value, list) else value), name
+        assert getattr(DEFAULT_CONFIG, name) == (
+            tuple(value) if isinstance(value, list) else value
+        ), name
     # every run of every recipe trained on one budget, measured on the same clock
     budget = results["budget_seconds"]
-    assert all(budget <= run["cpu_seconds"] < budget + 1 for r in results["results"] for run in r["runs"])
+    assert all(
+        budget <= run["cpu_seconds"] < budget + 1
+        for r in results["results"]
+        for run in r["runs"]
+    )
 
 
 def test_cache_key_holds_the_thread_count(tmp_path):

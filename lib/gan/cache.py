@@ -4,6 +4,7 @@ The cache (``lib.core.cache``) is keyed by the training config, the prepared dat
 (SOURCE.json) and the numeric context, so changing any of them trains a new generator instead of
 reusing a stale one. The folders default to ``lib.core.paths.data_dir()`` and ``cache_dir()``.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,27 +18,45 @@ from lib.gan.config import GANConfig
 from lib.gan.models import Generator
 from lib.gan.train import TrainState, new_state, train
 
+# A data or cache folder; None stands for the book's (``lib.core.paths``).
+Folder = str | os.PathLike | None
+
 # 40 epochs over the 8,500 npm training digits is about 5,300 steps: roughly two minutes on two CPU
 # cores. The recipe (Adam betas (0.5, 0.999), one-sided label smoothing 0.1, one G step per D step) is
 # the winner of benchmarks/gan_recipes.py at an equal time budget (results/gan_recipes.json); the
 # reports' default betas collapsed there, and 2 G steps per D step did worse. tests/test_gan_train.py
 # checks that these fields equal the recorded winner.
-DEFAULT_CONFIG = GANConfig(epochs=40, betas=(0.5, 0.999), label_smoothing=0.1, g_steps=1, track_every=4,
-                           track_samples=1000)
+DEFAULT_CONFIG = GANConfig(
+    epochs=40,
+    betas=(0.5, 0.999),
+    label_smoothing=0.1,
+    g_steps=1,
+    track_every=4,
+    track_samples=1000,
+)
 
 
-def cache_path(config: GANConfig, root: str | os.PathLike | None = None,
-               cache_dir: str | os.PathLike | None = None) -> Path:
+def cache_path(
+    config: GANConfig,
+    root: Folder = None,
+    cache_dir: Folder = None,
+) -> Path:
     """Where the run of ``config`` on the data under ``root`` is cached (None: the book's folders)."""
     from lib.mnist import source_info
 
-    weights = {k: v for k, v in config.to_dict().items() if k != "device"}  # the name alone changes nothing
+    weights = {
+        k: v for k, v in config.to_dict().items() if k != "device"
+    }  # the name alone changes nothing
     data = source_info(data_dir() if root is None else root).get("sha256")
     return cache.cache_path("gan", weights, data, config.device, cache_dir)
 
 
-def default_run(root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None,
-                device: str = "auto", config: GANConfig | None = None) -> TrainState:
+def default_run(
+    root: Folder = None,
+    cache_dir: Folder = None,
+    device: str = "auto",
+    config: GANConfig | None = None,
+) -> TrainState:
     """The trained default run (weights, history, snapshots, tracked samples), trained or from the cache.
 
     ``root`` and ``cache_dir`` default to ``lib.core.paths.data_dir()`` and ``cache_dir()``. Pass
@@ -49,18 +68,24 @@ def default_run(root: str | os.PathLike | None = None, cache_dir: str | os.PathL
     config = dataclasses.replace(config or DEFAULT_CONFIG, device=device)
 
     def train_it() -> TrainState:
-        images, _ = mnist_tensors(root, train=True)  # (N, 1, 28, 28) in [-1, 1]; raises with what to run
+        images, _ = mnist_tensors(
+            root, train=True
+        )  # (N, 1, 28, 28) in [-1, 1]; raises with what to run
         return train(new_state(config), images, desc="training the GAN")
 
-    state = cache.cached(cache_path(config, root, cache_dir), train_it,
-                         save=lambda state, path: save_state(state, path, source_info(root)),
-                         load=lambda path: load_state(path, device=device, restore_global_rng=False)[0])
+    state = cache.cached(
+        cache_path(config, root, cache_dir),
+        train_it,
+        save=lambda state, path: save_state(state, path, source_info(root)),
+        load=lambda path: load_state(path, device=device, restore_global_rng=False)[0],
+    )
     state.generator.eval()
     state.discriminator.eval()
     return state
 
 
-def default_generator(root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None,
-                      device: str = "auto", config: GANConfig | None = None) -> Generator:
-    """The chapters' trained generator, in eval mode (see ``default_run``)."""
+def default_generator(
+    root: Folder = None, cache_dir: Folder = None, device: str = "auto", config=None
+) -> Generator:
+    """The chapters' trained generator, in eval mode (``default_run``'s, with the same arguments)."""
     return default_run(root, cache_dir, device, config).generator

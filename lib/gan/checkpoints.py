@@ -2,6 +2,7 @@
 (kind "gan-generator", the ``mnist_generator.pt`` file). Both go through ``lib.core.files``:
 atomic writes, and loads with ``weights_only=True`` that refuse pickled code.
 """
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,8 @@ from typing import Any
 
 import torch
 
-from lib.core.files import FORMAT, load_checked, save_atomic
 from lib.core.device import pick_device
+from lib.core.files import FORMAT, load_checked, save_atomic
 from lib.gan.config import GANConfig
 from lib.gan.models import Generator
 from lib.gan.train import TrainState, new_state
@@ -21,26 +22,42 @@ GENERATOR_KIND = "gan-generator"
 
 
 def _rng_states(state: TrainState) -> dict[str, Any]:
-    states = {"torch_cpu": torch.get_rng_state(), "data": state.data_rng.get_state(),
-              "noise": state.noise_rng.get_state()}
+    states = {
+        "torch_cpu": torch.get_rng_state(),
+        "data": state.data_rng.get_state(),
+        "noise": state.noise_rng.get_state(),
+    }
     if torch.cuda.is_available():
         states["cuda"] = torch.cuda.get_rng_state_all()
     return states
 
 
-def to_checkpoint(state: TrainState, data_info: dict[str, Any] | None = None) -> dict[str, Any]:
+def to_checkpoint(
+    state: TrainState, data_info: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The whole training state as a plain dict of tensors, numbers and strings."""
     return {
-        "kind": KIND, "format": FORMAT, "config": state.config.to_dict(), "data": dict(data_info or {}),
-        "epoch": state.epoch, "step": state.step,
-        "generator": state.generator.state_dict(), "discriminator": state.discriminator.state_dict(),
-        "opt_g": state.opt_g.state_dict(), "opt_d": state.opt_d.state_dict(),
-        "rng": _rng_states(state), "fixed_z": state.fixed_z,
-        "history": state.history, "snapshots": state.snapshots, "tracked": state.tracked,
+        "kind": KIND,
+        "format": FORMAT,
+        "config": state.config.to_dict(),
+        "data": dict(data_info or {}),
+        "epoch": state.epoch,
+        "step": state.step,
+        "generator": state.generator.state_dict(),
+        "discriminator": state.discriminator.state_dict(),
+        "opt_g": state.opt_g.state_dict(),
+        "opt_d": state.opt_d.state_dict(),
+        "rng": _rng_states(state),
+        "fixed_z": state.fixed_z,
+        "history": state.history,
+        "snapshots": state.snapshots,
+        "tracked": state.tracked,
     }
 
 
-def from_checkpoint(ckpt: dict[str, Any], device: str | None = None, restore_global_rng: bool = True) -> TrainState:
+def from_checkpoint(
+    ckpt: dict[str, Any], device: str | None = None, restore_global_rng: bool = True
+) -> TrainState:
     """Rebuild a ``TrainState`` that continues exactly where ``ckpt`` was written.
 
     ``restore_global_rng`` also puts torch's global generators back as they were (what a resumed
@@ -56,7 +73,9 @@ def from_checkpoint(ckpt: dict[str, Any], device: str | None = None, restore_glo
         state.opt_g.load_state_dict(ckpt["opt_g"])
         state.opt_d.load_state_dict(ckpt["opt_d"])
     except (RuntimeError, KeyError, ValueError) as err:
-        raise ValueError(f"the GAN checkpoint does not match lib.gan's networks: {str(err).splitlines()[0]}") from None
+        raise ValueError(
+            f"the GAN checkpoint does not match lib.gan's networks: {str(err).splitlines()[0]}"
+        ) from None
     state.data_rng.set_state(ckpt["rng"]["data"])
     state.noise_rng.set_state(ckpt["rng"]["noise"])
     if restore_global_rng:
@@ -71,26 +90,44 @@ def from_checkpoint(ckpt: dict[str, Any], device: str | None = None, restore_glo
     return state
 
 
-def save_state(state: TrainState, path: str | os.PathLike, data_info: dict[str, Any] | None = None) -> Path:
+def save_state(
+    state: TrainState, path: str | os.PathLike, data_info: dict[str, Any] | None = None
+) -> Path:
     """Write the training checkpoint atomically (a crash leaves the previous one intact)."""
     return save_atomic(to_checkpoint(state, data_info), path)
 
 
-def load_state(path: str | os.PathLike, device: str | None = None,
-               restore_global_rng: bool = True) -> tuple[TrainState, dict[str, Any]]:
+def load_state(
+    path: str | os.PathLike, device: str | None = None, restore_global_rng: bool = True
+) -> tuple[TrainState, dict[str, Any]]:
     """Load a kind "gan" checkpoint; return the state and the data description it was trained on."""
     ckpt = load_checked(path, kind=KIND)
-    _check_keys(ckpt, ("config", "generator", "discriminator", "opt_g", "opt_d", "rng", "history"), path)
+    _check_keys(
+        ckpt,
+        ("config", "generator", "discriminator", "opt_g", "opt_d", "rng", "history"),
+        path,
+    )
     return from_checkpoint(ckpt, device, restore_global_rng), dict(ckpt.get("data", {}))
 
 
-def save_generator(generator: Generator, config: GANConfig, path: str | os.PathLike) -> Path:
+def save_generator(
+    generator: Generator, config: GANConfig, path: str | os.PathLike
+) -> Path:
     """Write ``mnist_generator.pt``: the generator's weights and the config that trained it."""
-    return save_atomic({"kind": GENERATOR_KIND, "format": FORMAT, "config": config.to_dict(),
-                        "generator": generator.state_dict()}, path)
+    return save_atomic(
+        {
+            "kind": GENERATOR_KIND,
+            "format": FORMAT,
+            "config": config.to_dict(),
+            "generator": generator.state_dict(),
+        },
+        path,
+    )
 
 
-def load_generator(path: str | os.PathLike, device: str = "cpu") -> tuple[Generator, GANConfig]:
+def load_generator(
+    path: str | os.PathLike, device: str = "cpu"
+) -> tuple[Generator, GANConfig]:
     """A generator in eval mode from either a "gan-generator" or a full "gan" checkpoint."""
     ckpt = load_checked(path, kind=(GENERATOR_KIND, KIND))
     _check_keys(ckpt, ("config", "generator"), path)
@@ -99,11 +136,15 @@ def load_generator(path: str | os.PathLike, device: str = "cpu") -> tuple[Genera
     try:
         generator.load_state_dict(ckpt["generator"])
     except RuntimeError as err:
-        raise ValueError(f"{str(path)!r}: weights do not fit lib.gan's Generator ({str(err).splitlines()[0]})") from None
+        raise ValueError(
+            f"{str(path)!r}: weights do not fit lib.gan's Generator ({str(err).splitlines()[0]})"
+        ) from None
     return generator.to(pick_device(device)).eval(), config
 
 
 def _check_keys(ckpt: dict[str, Any], keys: tuple[str, ...], path) -> None:
     missing = [k for k in keys if k not in ckpt]
     if missing:
-        raise ValueError(f"{str(path)!r} is missing {missing}: not a complete lib.gan checkpoint")
+        raise ValueError(
+            f"{str(path)!r} is missing {missing}: not a complete lib.gan checkpoint"
+        )

@@ -1,4 +1,5 @@
 """The GAN's training configuration: one typed, validated dataclass, stored inside every checkpoint."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,13 +14,24 @@ from lib.core.device import check_device_name
 class GANConfig:
     latent_dim: int = 100  # length of the noise vector z, as in the reports
     lr: float = 2e-4  # Adam learning rate for both networks, as in the reports
-    batch_size: int = 64  # real digits per discriminator step (and fakes per step), as in the reports
-    betas: tuple[float, float] = (0.5, 0.999)  # Adam (β1, β2); β1 = 0.5 damps the momentum that makes the
+    batch_size: int = (
+        64  # real digits per discriminator step (and fakes per step), as in the reports
+    )
+    betas: tuple[float, float] = (
+        0.5,
+        0.999,
+    )  # Adam (β1, β2); β1 = 0.5 damps the momentum that makes the
     #                                            two players overshoot each other (benchmarks/gan_recipes.py)
-    epochs: int = 40  # passes over the training digits; the reports' full setting is 200
-    seed: int = 0  # seeds the weights, the data order, the training noise and the fixed noise
+    epochs: int = (
+        40  # passes over the training digits; the reports' full setting is 200
+    )
+    seed: int = (
+        0  # seeds the weights, the data order, the training noise and the fixed noise
+    )
     device: str = "auto"  # auto (CUDA when present), cpu, cuda, cuda:N or mps
-    label_smoothing: float = 0.0  # one-sided: real digits get target 1 - this in D's loss (0 = off)
+    label_smoothing: float = (
+        0.0  # one-sided: real digits get target 1 - this in D's loss (0 = off)
+    )
     g_steps: int = 1  # generator updates after each discriminator update (1 = the reports); each extra one
     #                   draws fresh noise. Costs time per step: compare recipes at equal seconds, not steps
     track_every: int = 0  # keep samples from fixed noise every this many epochs, for FID over training (0 = off)
@@ -33,12 +45,16 @@ class GANConfig:
         checks.positive("lr", self.lr)
         betas = tuple(self.betas) if isinstance(self.betas, (tuple, list)) else None
         if betas is None or len(betas) != 2:
-            raise ValueError(f"betas must be two numbers in [0, 1), e.g. 0.5 0.999; got {self.betas!r}")
+            raise ValueError(
+                f"betas must be two numbers in [0, 1), e.g. 0.5 0.999; got {self.betas!r}"
+            )
         for beta in betas:
             checks.fraction("betas", beta, closed=False)
         object.__setattr__(self, "betas", (float(betas[0]), float(betas[1])))
         checks.fraction("label_smoothing", self.label_smoothing, high=0.5, closed=False)
-        check_device_name(self.device)  # the name only: a GPU machine's config must load on a CPU-only one
+        check_device_name(
+            self.device
+        )  # the name only: a GPU machine's config must load on a CPU-only one
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict (safe inside a ``weights_only`` checkpoint)."""
@@ -49,5 +65,7 @@ class GANConfig:
         """Rebuild a config from ``to_dict``; unknown fields mean the checkpoint is not ours."""
         unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
-            raise ValueError(f"unknown GAN config fields {sorted(unknown)}: not a checkpoint of lib.gan")
+            raise ValueError(
+                f"unknown GAN config fields {sorted(unknown)}: not a checkpoint of lib.gan"
+            )
         return cls(**d)

@@ -1,4 +1,5 @@
 """Scoring generated digits with the MNIST classifier: FID, its real-vs-real floor, class coverage."""
+
 from __future__ import annotations
 
 import os
@@ -8,31 +9,51 @@ import torch
 from lib.gan.models import Generator, sample
 
 
-def evaluate_generator(generator: Generator, classifier: torch.nn.Module, root: str | os.PathLike | None = None,
-                       samples: int = 2000, seed: int = 0) -> dict:
+def evaluate_generator(
+    generator: Generator,
+    classifier: torch.nn.Module,
+    root: str | os.PathLike | None = None,
+    samples: int = 2000,
+    seed: int = 0,
+) -> dict:
     """FID of ``samples`` generated digits against the test split, the floor, and class coverage.
 
     ``root`` is the prepared data (default ``lib.core.paths.data_dir()``).
     """
     from lib.core.paths import data_dir
-    from lib.mnist.fid import class_distribution, fid, real_floor
     from lib.mnist import mnist_tensors, source_info
+    from lib.mnist.fid import class_distribution, fid, real_floor
 
     root = data_dir() if root is None else root
-    fake = sample(generator, samples, rng=torch.Generator().manual_seed(seed))  # (S, 1, 28, 28)
+    fake = sample(
+        generator, samples, rng=torch.Generator().manual_seed(seed)
+    )  # (S, 1, 28, 28)
     test_images, _ = mnist_tensors(root, train=False)
     spread = class_distribution(classifier.predict(fake))
-    return {"fid": round(fid(classifier, fake, test_images), 3),
-            # the floor with as many train digits as generated ones: both carry the same small-sample bias
-            "real_floor": round(real_floor(classifier, root, num_samples=samples, seed=seed), 3),
-            "samples": samples, "class_counts": spread["counts"], "classes_present": spread["classes_present"],
-            "missing_classes": spread["missing"], "evenness": round(spread["evenness"], 4),
-            "classifier_test_accuracy": round(float(getattr(classifier, "test_accuracy", float("nan"))), 4),
-            "data": {"source": source_info(root).get("source"), "test_digits": len(test_images)}}
+    return {
+        "fid": round(fid(classifier, fake, test_images), 3),
+        # the floor with as many train digits as generated ones: both carry the same small-sample bias
+        "real_floor": round(
+            real_floor(classifier, root, num_samples=samples, seed=seed), 3
+        ),
+        "samples": samples,
+        "class_counts": spread["counts"],
+        "classes_present": spread["classes_present"],
+        "missing_classes": spread["missing"],
+        "evenness": round(spread["evenness"], 4),
+        "classifier_test_accuracy": round(
+            float(getattr(classifier, "test_accuracy", float("nan"))), 4
+        ),
+        "data": {
+            "source": source_info(root).get("source"),
+            "test_digits": len(test_images),
+        },
+    }
 
 
-def fid_over_training(tracked: dict[str, list], classifier: torch.nn.Module,
-                      real_images: torch.Tensor) -> tuple[list[int], list[float]]:
+def fid_over_training(
+    tracked: dict[str, list], classifier: torch.nn.Module, real_images: torch.Tensor
+) -> tuple[list[int], list[float]]:
     """FID of every tracked sample set (bytes from fixed noise) against ``real_images``: (epochs, fids)."""
     from lib.mnist.fid import fid
 

@@ -11,6 +11,7 @@ The generator's gradients with respect to the logit are −σ(l) and −(1 − �
 the fakes (σ(l) ≈ 0): the saturating gradient vanishes there while the non-saturating one is ≈ −1.
 ``gradients`` computes both with autograd, for chapter 03's plot.
 """
+
 from __future__ import annotations
 
 import torch
@@ -27,19 +28,27 @@ def non_saturating_loss(fake_logit: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake_logit).mean()
 
 
-def discriminator_loss(real_logit: torch.Tensor, fake_logit: torch.Tensor,
-                       label_smoothing: float = 0.0) -> torch.Tensor:
+def discriminator_loss(
+    real_logit: torch.Tensor, fake_logit: torch.Tensor, label_smoothing: float = 0.0
+) -> torch.Tensor:
     """Mean of −log D(x) − log(1 − D(G(z))) from logits (B,), real targets 1 − ``label_smoothing``."""
     target = 1.0 - label_smoothing
-    loss_real = target * F.softplus(-real_logit) + (1.0 - target) * F.softplus(real_logit)  # (B,)
+    loss_real = target * F.softplus(-real_logit) + (1.0 - target) * F.softplus(
+        real_logit
+    )  # (B,)
     return loss_real.mean() + F.softplus(fake_logit).mean()
 
 
 def gradients(logits: torch.Tensor) -> dict[str, torch.Tensor]:
     """d loss / d logit of each loss at every point of ``logits`` (K,), via autograd."""
     out = {}
-    for name, loss in (("saturating", saturating_loss), ("non-saturating", non_saturating_loss)):
+    for name, loss in (
+        ("saturating", saturating_loss),
+        ("non-saturating", non_saturating_loss),
+    ):
         l = logits.detach().clone().requires_grad_(True)
-        (grad,) = torch.autograd.grad(loss(l) * len(l), l)  # × K undoes the mean: per-point gradients
+        (grad,) = torch.autograd.grad(
+            loss(l) * len(l), l
+        )  # × K undoes the mean: per-point gradients
         out[name] = grad.detach()
     return out

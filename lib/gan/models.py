@@ -8,6 +8,7 @@ the reports. The discriminator returns a logit rather than a probability: the lo
 (``lib.gan.losses``) use softplus, which computes log σ(·) without the overflow of log(sigmoid(·)), and
 ``Discriminator.prob`` gives D(x) = σ(logit) for the curves.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -42,13 +43,17 @@ class Generator(nn.Module):
         widths = (latent_dim, *GENERATOR_WIDTHS)
         layers: list[nn.Module] = []
         for k, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
-            layers += _block(n_in, n_out, batch_norm=k > 0)  # the 100→128 layer has no batch norm
+            layers += _block(
+                n_in, n_out, batch_norm=k > 0
+            )  # the 100→128 layer has no batch norm
         layers += [nn.Linear(widths[-1], IMAGE_SIZE), nn.Tanh()]
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"expected z of shape (batch, {self.latent_dim}), got {tuple(z.shape)}")
+            raise ValueError(
+                f"expected z of shape (batch, {self.latent_dim}), got {tuple(z.shape)}"
+            )
         x = self.net(z)  # (B, 784)
         return x.view(-1, *IMAGE_SHAPE)  # (B, 1, 28, 28)
 
@@ -68,7 +73,9 @@ class Discriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.reshape(x.shape[0], -1)  # (B, 784)
         if x.shape[1] != IMAGE_SIZE:
-            raise ValueError(f"expected images of {IMAGE_SIZE} pixels, got {x.shape[1]}")
+            raise ValueError(
+                f"expected images of {IMAGE_SIZE} pixels, got {x.shape[1]}"
+            )
         return self.net(x).squeeze(1)  # (B,) logits
 
     def prob(self, x: torch.Tensor) -> torch.Tensor:
@@ -87,8 +94,12 @@ def eval_mode(module: nn.Module):
         module.train(was_training)
 
 
-def sample(generator: Generator, n: int, rng: torch.Generator | None = None,
-           z: torch.Tensor | None = None) -> torch.Tensor:
+def sample(
+    generator: Generator,
+    n: int,
+    rng: torch.Generator | None = None,
+    z: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Generate ``n`` images (n, 1, 28, 28) in eval mode, from ``z`` or from noise drawn with ``rng``.
 
     Eval mode matters: in training mode batch norm would normalise with the batch's own
@@ -96,6 +107,8 @@ def sample(generator: Generator, n: int, rng: torch.Generator | None = None,
     """
     device = next(generator.parameters()).device
     if z is None:
-        z = torch.randn(n, generator.latent_dim, generator=rng)  # (n, latent) drawn on the CPU: same on any device
+        z = torch.randn(
+            n, generator.latent_dim, generator=rng
+        )  # (n, latent) drawn on the CPU: same on any device
     with eval_mode(generator), torch.no_grad():
         return generator(z.to(device)).cpu()  # (n, 1, 28, 28)

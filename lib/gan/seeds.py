@@ -9,41 +9,39 @@ scores its own (FID of 2,000 samples against the test digits, the real-data floo
 D's verdicts over the last epoch, FID over training) and measures chapter 04's interpolation pairs on
 it. Chapter 03 reads the file for its claims and for the bounds its live run is checked against;
 chapter 04 likewise. The file is rewritten atomically after every seed; a killed run resumes, skipping
-the seeds the file already holds.
+the seeds the file already holds (the file's format and summary: ``lib.gan.seed_results``).
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
 import platform
-import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
-from lib.gan.cache import DEFAULT_CONFIG, cache_path, default_run
-from lib.gan.train import TrainState, epoch_means
 from lib.core.files import save_json
 from lib.core.progress import progress
 from lib.core.repro import torch_threads
+from lib.gan.cache import DEFAULT_CONFIG, cache_path, default_run
+from lib.gan.seed_results import FORMAT, load_results, summarise
+from lib.gan.train import TrainState, epoch_means
 
-FORMAT = 1
-RESULTS_FILE = "gan_seeds.json"  # under lib.core.paths.results_dir()
 PAIRS = ((3, 4), (1, 7), (0, 6), (5, 8), (2, 9))  # chapter 04's digit pairs
 PATH_STEPS = 7  # images between the two endpoints, as in chapter 04
 EVAL_NOISE_SEED = 0  # the noise of the scored samples, as in chapter 03
-ABOUT = ("lib.gan.DEFAULT_CONFIG trained once per seed and scored as chapter 03 scores its own run; "
-         "chapter 04's digit pairs measured on each generator. Written by `python -m lib.gan seeds`.")
 
 
 @dataclass(frozen=True)
 class SeedsConfig:
     """One batch of seeds: which, where, and how they are trained and scored."""
-    seeds: tuple[int, ...]  # distinct seeds >= 0 (``parse_seeds``)
+
+    seeds: tuple[int, ...]  # distinct seeds >= 0 (``lib.gan.args.parse_seeds``)
     out: Path  # the results JSON; its folder must exist
     root: Path  # the prepared MNIST
     cache: Path  # trained runs and the classifier, reused when config, data and threads match
@@ -53,118 +51,105 @@ class SeedsConfig:
     command: str = ""  # the command line, stored in the file
 
 
-def parse_seeds(text: str) -> tuple[int, ...]:
-    """'0-2', '0,1,2' or a mix such as '0-2,5' -> distinct seeds >= 0 in the order given."""
-    seeds: list[int] = []
-    for part in text.split(","):
-        first, dash, last = (piece.strip() for piece in part.partition("-"))
-        if not first.isdigit() or (dash and not last.isdigit()):
-            raise ValueError(f"{text!r} is not a list of seeds: give whole numbers >= 0, e.g. 0-2 or 0,1,2")
-        low, high = int(first), int(last) if dash else int(first)
-        if high < low:
-            raise ValueError(f"the range {part.strip()!r} counts down: write it as {high}-{low}")
-        seeds.extend(range(low, high + 1))
-    twice = sorted({seed for seed in seeds if seeds.count(seed) > 1})
-    if twice:
-        raise ValueError(f"seed {twice[0]} appears twice in {text!r}: give each seed once")
-    return tuple(seeds)
-
-
 def machine_info(threads: int) -> dict[str, Any]:
     """The CPU model, its core count, torch's thread count and versions: what the numbers ran on."""
     cpuinfo = Path("/proc/cpuinfo")
     lines = cpuinfo.read_text().splitlines() if cpuinfo.is_file() else []
-    models = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
-    return {"cpu": models[0] if models else platform.processor() or platform.machine(),
-            "cores": os.cpu_count(), "threads": threads, "torch": torch.__version__,
-            "python": platform.python_version()}
+    models = [
+        line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")
+    ]
+    return {
+        "cpu": models[0] if models else platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "threads": threads,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+    }
 
 
-def score_run(state: TrainState, classifier: torch.nn.Module, root: Path, samples: int,
-              test_images: torch.Tensor) -> dict[str, Any]:
+def score_run(
+    state: TrainState,
+    classifier: torch.nn.Module,
+    root: Path,
+    samples: int,
+    test_images: torch.Tensor,
+) -> dict[str, Any]:
     """Score one trained run as chapter 03 scores its own, and measure chapter 04's pairs on it."""
     from lib.gan.evaluate import evaluate_generator, fid_over_training
     from lib.gan.interpolate import compare_paths
 
-    scores = evaluate_generator(state.generator, classifier, root, samples=samples, seed=EVAL_NOISE_SEED)
-    epochs, fids = fid_over_training(state.tracked, classifier, test_images)  # 1,000 samples each
-    kept = ("fid", "real_floor", "class_counts", "classes_present", "missing_classes", "evenness",
-            "classifier_test_accuracy")
-    return {**{name: scores[name] for name in kept}, "min_class_count": min(scores["class_counts"]),
-            "last_epoch": {k: round(v[-1], 4) for k, v in epoch_means(state.history).items()},
-            "fid_over_training": {"epoch": epochs, "fid": [round(f, 2) for f in fids]},
-            "paths": [compare_paths(state.generator, classifier, a, b, PATH_STEPS) for a, b in PAIRS]}
+    scores = evaluate_generator(
+        state.generator, classifier, root, samples=samples, seed=EVAL_NOISE_SEED
+    )
+    # 1,000 samples each
+    epochs, fids = fid_over_training(state.tracked, classifier, test_images)
+    kept = (
+        "fid",
+        "real_floor",
+        "class_counts",
+        "classes_present",
+        "missing_classes",
+        "evenness",
+        "classifier_test_accuracy",
+    )
+    return {
+        **{name: scores[name] for name in kept},
+        "min_class_count": min(scores["class_counts"]),
+        "last_epoch": {
+            k: round(v[-1], 4) for k, v in epoch_means(state.history).items()
+        },
+        "fid_over_training": {"epoch": epochs, "fid": [round(f, 2) for f in fids]},
+        "paths": [
+            compare_paths(state.generator, classifier, a, b, PATH_STEPS)
+            for a, b in PAIRS
+        ],
+    }
 
 
-def run_seed(job: SeedsConfig, seed: int, classifier: torch.nn.Module, test_images: torch.Tensor) -> dict[str, Any]:
+def run_seed(
+    job: SeedsConfig, seed: int, classifier: torch.nn.Module, test_images: torch.Tensor
+) -> dict[str, Any]:
     """Train (or load from the cache) the default recipe with ``seed``, score it, time the whole."""
     config = dataclasses.replace(DEFAULT_CONFIG, seed=seed, device=job.device)
     cached = cache_path(config, job.root, job.cache).is_file()
     start = time.perf_counter()
     state = default_run(job.root, job.cache, job.device, config)
     scores = score_run(state, classifier, job.root, job.samples, test_images)
-    return {"seed": seed, "from_cache": cached, "wall_seconds": round(time.perf_counter() - start, 1),
-            "machine": machine_info(torch.get_num_threads()), **scores}
-
-
-# How each summary statistic reads one seed's entry.
-METRICS: dict[str, Callable[[dict[str, Any]], float]] = {
-    "fid": lambda e: e["fid"],
-    "real_floor": lambda e: e["real_floor"],
-    "classes_present": lambda e: e["classes_present"],
-    "min_class_count": lambda e: e["min_class_count"],
-    "evenness": lambda e: e["evenness"],
-    **{name: (lambda e, name=name: e["last_epoch"][name]) for name in ("d_real", "d_fake", "loss_d", "loss_g")},
-    "first_tracked_fid": lambda e: e["fid_over_training"]["fid"][0],
-    "final_tracked_fid": lambda e: e["fid_over_training"]["fid"][-1],
-    "pairs_with_endpoints_labelled": lambda e: sum(p["endpoints_labelled"] for p in e["paths"]),
-    "pairs_spherical_middle_firmer": lambda e: sum(p["middle_contrast"]["spherical"] > p["middle_contrast"]["linear"]
-                                                   for p in e["paths"]),
-    "classifier_test_accuracy": lambda e: e["classifier_test_accuracy"],
-    "wall_seconds": lambda e: e["wall_seconds"],
-}
-
-
-def summarise(entries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
-    """Median, min and max over the seeds of every statistic in ``METRICS``."""
-    summary = {}
-    for name, read in METRICS.items():
-        values = [read(entry) for entry in entries]
-        summary[name] = {"median": round(statistics.median(values), 4), "min": min(values), "max": max(values)}
-    return summary
+    return {
+        "seed": seed,
+        "from_cache": cached,
+        "wall_seconds": round(time.perf_counter() - start, 1),
+        "machine": machine_info(torch.get_num_threads()),
+        **scores,
+    }
 
 
 def header(job: SeedsConfig, data: dict[str, Any]) -> dict[str, Any]:
     """What every seed in one file must share: the recipe, the data and the scoring."""
-    recipe = {k: v for k, v in DEFAULT_CONFIG.to_dict().items() if k not in ("seed", "device")}
-    fields = {"format": FORMAT, "recipe": recipe,
-              "data": {k: data.get(k) for k in ("source", "version", "sha256", "counts")},
-              "scoring": {"samples": job.samples, "noise_seed": EVAL_NOISE_SEED, "pairs": PAIRS,
-                          "path_steps": PATH_STEPS}}
+    recipe = {
+        k: v for k, v in DEFAULT_CONFIG.to_dict().items() if k not in ("seed", "device")
+    }
+    fields = {
+        "format": FORMAT,
+        "recipe": recipe,
+        "data": {k: data.get(k) for k in ("source", "version", "sha256", "counts")},
+        "scoring": {
+            "samples": job.samples,
+            "noise_seed": EVAL_NOISE_SEED,
+            "pairs": PAIRS,
+            "path_steps": PATH_STEPS,
+        },
+    }
     return json.loads(json.dumps(fields))  # tuples as lists, as the file holds them
-
-
-def load_results(path: Path, head: dict[str, Any]) -> dict[str, Any]:
-    """The results already in ``path`` (none when it does not exist); refuses a file of another recipe."""
-    if not path.exists():
-        return {"about": ABOUT, **head, "commands": [], "seeds": []}
-    try:
-        saved = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ValueError(f"{str(path)!r} is not a results JSON: move it away or give another --out") from None
-    differs = [key for key in head if not isinstance(saved, dict) or saved.get(key) != head[key]]
-    if differs:
-        raise ValueError(f"{str(path)!r} holds seeds of another {differs[0]} than this run's: "
-                         f"move it away or give another --out")
-    return saved
 
 
 def run_seeds(job: SeedsConfig) -> dict[str, Any]:
     """Train and score each seed of ``job`` missing from ``job.out``, rewriting the file after each one."""
-    from lib.mnist.classifier import get_classifier
     from lib.mnist import mnist_tensors, source_info
+    from lib.mnist.classifier import get_classifier
 
-    results = load_results(job.out, header(job, source_info(job.root)))  # no data: says `make data`
+    # no data: source_info says `make data`
+    results = load_results(job.out, header(job, source_info(job.root)))
     done = {entry["seed"] for entry in results["seeds"]}
     todo = [seed for seed in job.seeds if seed not in done]
     if todo and job.command not in results["commands"]:
@@ -174,9 +159,16 @@ def run_seeds(job: SeedsConfig) -> dict[str, Any]:
         classifier = get_classifier(job.root, job.cache, job.device) if todo else None
         with progress(total=len(todo), desc="seeds") as bar:
             for seed in todo:
-                entries = [*results["seeds"], run_seed(job, seed, classifier, test_images)]
+                entries = [
+                    *results["seeds"],
+                    run_seed(job, seed, classifier, test_images),
+                ]
                 results["seeds"] = sorted(entries, key=lambda entry: entry["seed"])
                 results["summary"] = summarise(results["seeds"])
                 save_json(results, job.out)
                 bar.update(1)
-    return {"trained": todo, "skipped": [seed for seed in job.seeds if seed in done], **results}
+    return {
+        "trained": todo,
+        "skipped": [seed for seed in job.seeds if seed in done],
+        **results,
+    }

@@ -1,4 +1,5 @@
 """Images of the GAN's work: 5×5 snapshot grids and interpolation strips, as tensors or PNG files."""
+
 from __future__ import annotations
 
 import io
@@ -18,13 +19,22 @@ def to_unit(images: torch.Tensor) -> torch.Tensor:
 
 def grid(images: torch.Tensor, nrow: int = 5, padding: int = 2) -> torch.Tensor:
     """A (3, H, W) picture of ``images`` (N, 1, 28, 28) in [-1, 1], ``nrow`` per row, for imshow/save."""
-    return make_grid(to_unit(images.detach().cpu()), nrow=nrow, padding=padding, pad_value=1.0)  # (3, H, W)
+    return make_grid(
+        to_unit(images.detach().cpu()), nrow=nrow, padding=padding, pad_value=1.0
+    )  # (3, H, W)
 
 
 def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int = 5) -> Path:
     """Write ``images`` as one PNG grid; the file appears whole or not at all."""
     with atomic_file(path) as file:
-        save_image(to_unit(images.detach().cpu()), file, format="png", nrow=nrow, padding=2, pad_value=1.0)
+        save_image(
+            to_unit(images.detach().cpu()),
+            file,
+            format="png",
+            nrow=nrow,
+            padding=2,
+            pad_value=1.0,
+        )
     return Path(path)
 
 
@@ -32,7 +42,9 @@ def png_bytes(images: torch.Tensor, nrow: int = 5, scale: int = 1) -> bytes:
     """The PNG encoding of a grid of ``images`` (used by the live widget), enlarged ``scale`` times."""
     pictures = to_unit(images.detach().cpu())  # (N, 1, 28, 28)
     if scale > 1:
-        pictures = pictures.repeat_interleave(scale, dim=2).repeat_interleave(scale, dim=3)  # nearest-neighbour zoom
+        pictures = pictures.repeat_interleave(scale, dim=2).repeat_interleave(
+            scale, dim=3
+        )  # nearest-neighbour zoom
     buffer = io.BytesIO()
     save_image(pictures, buffer, format="png", nrow=nrow, padding=2, pad_value=1.0)
     return buffer.getvalue()

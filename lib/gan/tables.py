@@ -3,6 +3,7 @@
 Plain HTML with one tag per line, so that a stored notebook output stays narrow (no line of it is
 wider than the book's 88-character code column) and reads well in a diff. No pandas needed.
 """
+
 from __future__ import annotations
 
 import html
@@ -11,19 +12,33 @@ from typing import Any, Sequence
 from torch import nn
 
 
-def html_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:
+def html_table(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = ""
+) -> str:
     """An HTML table: a header row of ``columns``, then ``rows``; numbers are right-aligned.
 
     Cells are written as given (format numbers before); text is escaped, except that a line break
     written as ``\\n`` becomes ``<br>``.
     """
+
     def cell(tag: str, value: Any) -> str:
         text = html.escape(str(value)).replace("\n", "<br>")
-        align = ' style="text-align:right"' if isinstance(value, (int, float)) or _numeric(text) else ""
+        align = (
+            ' style="text-align:right"'
+            if isinstance(value, (int, float)) or _numeric(text)
+            else ""
+        )
         return f"  <{tag}{align}>{text}</{tag}>"
 
-    lines = ["<table>"] + ([f"<caption>{html.escape(caption)}</caption>"] if caption else [])
-    lines += ["<thead><tr>", *(cell("th", c) for c in columns), "</tr></thead>", "<tbody>"]
+    lines = ["<table>"] + (
+        [f"<caption>{html.escape(caption)}</caption>"] if caption else []
+    )
+    lines += [
+        "<thead><tr>",
+        *(cell("th", c) for c in columns),
+        "</tr></thead>",
+        "<tbody>",
+    ]
     for row in rows:
         lines += ["<tr>", *(cell("td", value) for value in row), "</tr>"]
     return "\n".join([*lines, "</tbody>", "</table>"])
@@ -31,7 +46,13 @@ def html_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], caption: s
 
 def _numeric(text: str) -> bool:
     """Text that reads as a number or a range of numbers (``1,234``, ``12.5``, ``98 – 130``, ``320 ± 14``)."""
-    stripped = text.replace(",", "").replace(" ", "").replace("–", "").replace("±", "").replace(".", "")
+    stripped = (
+        text.replace(",", "")
+        .replace(" ", "")
+        .replace("–", "")
+        .replace("±", "")
+        .replace(".", "")
+    )
     return stripped.isdigit()
 
 

@@ -1,17 +1,13 @@
-"""Training the GAN: a discriminator step, then the non-saturating generator step, batch after batch.
+"""Training the GAN of chapter 03: the run's state, and the epoch loop around ``lib.gan.steps``.
 
-    D step:  maximise  log D(x) + log(1 − D(G(z)))      (``losses.discriminator_loss``)
-    G step:  maximise  log D(G(z))                        (``losses.non_saturating_loss``)
-
-The generator's step is the non-saturating one: minimising log(1 − D(G(z))) instead, as the minimax
-game is written, gives almost no gradient while D rejects the fakes confidently, which is exactly when
-G needs it most (chapter 03 plots both gradients). With ``config.g_steps`` = k > 1 the generator
-takes k steps after each discriminator step, the extra ones on fresh noise.
+Each batch is one discriminator step, then ``config.g_steps`` non-saturating generator steps
+(``lib.gan.steps``, with the losses of ``lib.gan.losses``).
 
 All randomness comes from explicit generators held in ``TrainState`` (the data order, the training
 noise, the fixed noise of the snapshots); together with the weights and Adam's moments they are
 what a checkpoint stores, so a resumed run continues bit for bit where the interrupted one stopped.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,11 +16,11 @@ from typing import Callable
 import torch
 
 from lib.core.device import pick_device
+from lib.core.progress import progress
 from lib.core.seeded import seeded
 from lib.gan.config import GANConfig
-from lib.gan.losses import discriminator_loss, non_saturating_loss
 from lib.gan.models import Discriminator, Generator, sample
-from lib.core.progress import progress
+from lib.gan.steps import gan_step
 
 SNAPSHOT_COUNT = 25  # a 5×5 grid
 SNAPSHOT_NAMES = ("begin", "middle", "final")
@@ -41,60 +37,50 @@ class TrainState:
     opt_d: torch.optim.Adam
     data_rng: torch.Generator  # the order of the digits in each epoch
     noise_rng: torch.Generator  # the z of each training step
-    fixed_z: torch.Tensor  # (25, latent) noise of the snapshot grids, the same all run long
+    # (25, latent) noise of the snapshot grids, the same all run long
+    fixed_z: torch.Tensor
     epoch: int = 0  # epochs completed
-    step: int = 0  # training steps completed: one D update and config.g_steps G updates each
-    history: dict[str, list[float]] = field(default_factory=lambda: {
-        "loss_d": [], "loss_g": [], "d_real": [], "d_fake": [], "epoch_end_step": []})
-    snapshots: dict[str, torch.Tensor] = field(default_factory=dict)  # name -> (25, 1, 28, 28)
-    tracked: dict[str, list] = field(default_factory=lambda: {"epoch": [], "images": []})  # uint8 samples
+    # training steps completed: one D update and config.g_steps G updates each
+    step: int = 0
+    history: dict[str, list[float]] = field(
+        default_factory=lambda: {
+            "loss_d": [],
+            "loss_g": [],
+            "d_real": [],
+            "d_fake": [],
+            "epoch_end_step": [],
+        }
+    )
+    # name -> (25, 1, 28, 28)
+    snapshots: dict[str, torch.Tensor] = field(default_factory=dict)
+    # uint8 samples from fixed noise, for FID over training
+    tracked: dict[str, list] = field(
+        default_factory=lambda: {"epoch": [], "images": []}
+    )
 
 
 def new_state(config: GANConfig) -> TrainState:
     """Fresh networks and optimisers, everything seeded from ``config.seed``."""
     device = pick_device(config.device)
-    generator, discriminator = seeded(config.seed, lambda: (Generator(config.latent_dim), Discriminator()))
+    generator, discriminator = seeded(
+        config.seed, lambda: (Generator(config.latent_dim), Discriminator())
+    )
     generator, discriminator = generator.to(device), discriminator.to(device)
     adam = dict(lr=config.lr, betas=config.betas)
     return TrainState(
-        config=config, generator=generator, discriminator=discriminator,
+        config=config,
+        generator=generator,
+        discriminator=discriminator,
         opt_g=torch.optim.Adam(generator.parameters(), **adam),
         opt_d=torch.optim.Adam(discriminator.parameters(), **adam),
         data_rng=torch.Generator().manual_seed(config.seed + 1),
         noise_rng=torch.Generator().manual_seed(config.seed + 2),
-        fixed_z=torch.randn(SNAPSHOT_COUNT, config.latent_dim, generator=torch.Generator().manual_seed(config.seed + 3)),
+        fixed_z=torch.randn(
+            SNAPSHOT_COUNT,
+            config.latent_dim,
+            generator=torch.Generator().manual_seed(config.seed + 3),
+        ),
     )
-
-
-def gan_step(state: TrainState, real: torch.Tensor) -> tuple[float, float, float, float]:
-    """One discriminator step then ``g_steps`` generator steps; return (loss_d, loss_g, D(x), D(G(z))) means."""
-    G, D, cfg = state.generator, state.discriminator, state.config
-    n = real.shape[0]
-    z = torch.randn(n, cfg.latent_dim, generator=state.noise_rng).to(real.device)  # (B, latent)
-    fake = G(z)  # (B, 1, 28, 28)
-    real_logit = D(real)  # (B,)
-    fake_logit = D(fake.detach())  # (B,) detached: this step must not move G
-    loss_d = discriminator_loss(real_logit, fake_logit, cfg.label_smoothing)
-    state.opt_d.zero_grad(set_to_none=True)
-    loss_d.backward()
-    state.opt_d.step()
-
-    losses_g = [generator_step(state, fake)]  # the same fakes, judged by the updated D
-    for _ in range(cfg.g_steps - 1):  # once G has moved those fakes are stale: draw new ones
-        z = torch.randn(n, cfg.latent_dim, generator=state.noise_rng).to(real.device)  # (B, latent)
-        losses_g.append(generator_step(state, G(z)))
-    return (loss_d.item(), sum(losses_g) / len(losses_g),
-            torch.sigmoid(real_logit).mean().item(), torch.sigmoid(fake_logit).mean().item())
-
-
-def generator_step(state: TrainState, fake: torch.Tensor) -> float:
-    """The non-saturating step of G on ``fake`` (B, 1, 28, 28): minimise −log D(G(z)); return the loss."""
-    fake_logit = state.discriminator(fake)  # (B,)
-    loss_g = non_saturating_loss(fake_logit)
-    state.opt_g.zero_grad(set_to_none=True)
-    loss_g.backward()
-    state.opt_g.step()
-    return loss_g.item()
 
 
 def steps_per_epoch(n_images: int, batch_size: int) -> int:
@@ -105,8 +91,14 @@ def steps_per_epoch(n_images: int, batch_size: int) -> int:
 def _record_tracked(state: TrainState) -> None:
     """Keep samples from fixed noise as bytes, for FID over training without storing weights."""
     cfg = state.config
-    z = torch.randn(cfg.track_samples, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 4))
-    images = sample(state.generator, cfg.track_samples, z=z)  # (N, 1, 28, 28) in [-1, 1]
+    z = torch.randn(
+        cfg.track_samples,
+        cfg.latent_dim,
+        generator=torch.Generator().manual_seed(cfg.seed + 4),
+    )
+    images = sample(
+        state.generator, cfg.track_samples, z=z
+    )  # (N, 1, 28, 28) in [-1, 1]
     as_bytes = ((images + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
     state.tracked["epoch"].append(state.epoch)
     state.tracked["images"].append(as_bytes)
@@ -117,7 +109,12 @@ def _tracking_due(state: TrainState) -> bool:
     return bool(every) and (state.epoch % every == 0 or state.epoch == cfg.epochs)
 
 
-def run_epoch(state: TrainState, data: torch.Tensor, bar=None, stop: Callable[[], bool] | None = None) -> bool:
+def run_epoch(
+    state: TrainState,
+    data: torch.Tensor,
+    bar=None,
+    stop: Callable[[], bool] | None = None,
+) -> bool:
     """One pass over ``data`` (N, 1, 28, 28) in an order drawn from ``state.data_rng``.
 
     ``stop()`` is asked after every step; when it says so the pass ends there and does not count as
@@ -131,12 +128,18 @@ def run_epoch(state: TrainState, data: torch.Tensor, bar=None, stop: Callable[[]
     state.generator.train()
     state.discriminator.train()
     for b in range(per_epoch):
-        real = data[order[b * cfg.batch_size:(b + 1) * cfg.batch_size].to(data.device)]  # (B, 1, 28, 28)
-        for name, value in zip(("loss_d", "loss_g", "d_real", "d_fake"), gan_step(state, real)):
+        real = data[
+            order[b * cfg.batch_size : (b + 1) * cfg.batch_size].to(data.device)
+        ]  # (B, 1, 28, 28)
+        for name, value in zip(
+            ("loss_d", "loss_g", "d_real", "d_fake"), gan_step(state, real)
+        ):
             state.history[name].append(value)
         state.step += 1
         if state.step == middle_step:
-            state.snapshots["middle"] = sample(state.generator, SNAPSHOT_COUNT, z=state.fixed_z)
+            state.snapshots["middle"] = sample(
+                state.generator, SNAPSHOT_COUNT, z=state.fixed_z
+            )
         if bar is not None:
             bar.update(1)
         if stop is not None and stop():
@@ -149,12 +152,20 @@ def run_epoch(state: TrainState, data: torch.Tensor, bar=None, stop: Callable[[]
 def epoch_means(history: dict[str, list[float]]) -> dict[str, list[float]]:
     """Per-epoch means of the per-step losses and verdicts in ``history`` (one value per finished epoch)."""
     ends = [0, *history["epoch_end_step"]]
-    return {name: [sum(history[name][a:b]) / max(1, b - a) for a, b in zip(ends[:-1], ends[1:])]
-            for name in ("loss_d", "loss_g", "d_real", "d_fake")}
+    return {
+        name: [
+            sum(history[name][a:b]) / max(1, b - a) for a, b in zip(ends[:-1], ends[1:])
+        ]
+        for name in ("loss_d", "loss_g", "d_real", "d_fake")
+    }
 
 
-def train(state: TrainState, images: torch.Tensor, save: Callable[[TrainState], None] | None = None,
-          desc: str = "GAN") -> TrainState:
+def train(
+    state: TrainState,
+    images: torch.Tensor,
+    save: Callable[[TrainState], None] | None = None,
+    desc: str = "GAN",
+) -> TrainState:
     """Train from ``state.epoch`` to ``config.epochs`` on ``images`` (N, 1, 28, 28) in [-1, 1].
 
     ``save(state)`` is called after every epoch (the CLI writes the checkpoint there). Returns the
@@ -164,9 +175,13 @@ def train(state: TrainState, images: torch.Tensor, save: Callable[[TrainState], 
     data = images.to(next(state.generator.parameters()).device)
     per_epoch = steps_per_epoch(len(data), cfg.batch_size)
     if per_epoch == 0:
-        raise ValueError(f"{len(data)} digits is fewer than one batch of {cfg.batch_size}")
+        raise ValueError(
+            f"{len(data)} digits is fewer than one batch of {cfg.batch_size}"
+        )
     if state.epoch == 0 and "begin" not in state.snapshots:
-        state.snapshots["begin"] = sample(state.generator, SNAPSHOT_COUNT, z=state.fixed_z)
+        state.snapshots["begin"] = sample(
+            state.generator, SNAPSHOT_COUNT, z=state.fixed_z
+        )
         if cfg.track_every:
             _record_tracked(state)
     remaining = (cfg.epochs - state.epoch) * per_epoch
@@ -176,9 +191,14 @@ def train(state: TrainState, images: torch.Tensor, save: Callable[[TrainState], 
             if _tracking_due(state):
                 _record_tracked(state)
             if state.epoch == cfg.epochs:
-                state.snapshots["final"] = sample(state.generator, SNAPSHOT_COUNT, z=state.fixed_z)
-            bar.set_postfix(epoch=state.epoch, loss_d=f"{state.history['loss_d'][-1]:.3f}",
-                            loss_g=f"{state.history['loss_g'][-1]:.3f}")
+                state.snapshots["final"] = sample(
+                    state.generator, SNAPSHOT_COUNT, z=state.fixed_z
+                )
+            bar.set_postfix(
+                epoch=state.epoch,
+                loss_d=f"{state.history['loss_d'][-1]:.3f}",
+                loss_g=f"{state.history['loss_g'][-1]:.3f}",
+            )
             if save is not None:
                 save(state)
     return state

@@ -1,0 +1,63 @@
+"""One training step of chapter 03's GAN: a discriminator step, then the non-saturating generator step.
+
+    D step:  maximise  log D(x) + log(1 − D(G(z)))      (``losses.discriminator_loss``)
+    G step:  maximise  log D(G(z))                        (``losses.non_saturating_loss``)
+
+The generator's step is the non-saturating one: minimising log(1 − D(G(z))) instead, as the minimax
+game is written, gives almost no gradient while D rejects the fakes confidently, which is exactly when
+G needs it most (chapter 03 plots both gradients). With ``config.g_steps`` = k > 1 the generator
+takes k steps after each discriminator step, the extra ones on fresh noise.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+
+from lib.gan.losses import discriminator_loss, non_saturating_loss
+
+if TYPE_CHECKING:
+    from lib.gan.train import TrainState
+
+
+def _noise(state: TrainState, n: int, device: torch.device) -> torch.Tensor:
+    """The next ``n`` noise vectors (n, latent) of the run, drawn from ``state.noise_rng``."""
+    z = torch.randn(n, state.config.latent_dim, generator=state.noise_rng)
+    return z.to(device)
+
+
+def gan_step(
+    state: TrainState, real: torch.Tensor
+) -> tuple[float, float, float, float]:
+    """One discriminator step then ``g_steps`` generator steps; return (loss_d, loss_g, D(x), D(G(z))) means."""
+    G, D, cfg = state.generator, state.discriminator, state.config
+    n = real.shape[0]
+    fake = G(_noise(state, n, real.device))  # (B, 1, 28, 28)
+    real_logit = D(real)  # (B,)
+    fake_logit = D(fake.detach())  # (B,) detached: this step must not move G
+    loss_d = discriminator_loss(real_logit, fake_logit, cfg.label_smoothing)
+    state.opt_d.zero_grad(set_to_none=True)
+    loss_d.backward()
+    state.opt_d.step()
+
+    losses_g = [generator_step(state, fake)]  # the same fakes, judged by the updated D
+    # once G has moved those fakes are stale: the extra steps draw new ones
+    for _ in range(cfg.g_steps - 1):
+        losses_g.append(generator_step(state, G(_noise(state, n, real.device))))
+    return (
+        loss_d.item(),
+        sum(losses_g) / len(losses_g),
+        torch.sigmoid(real_logit).mean().item(),
+        torch.sigmoid(fake_logit).mean().item(),
+    )
+
+
+def generator_step(state: TrainState, fake: torch.Tensor) -> float:
+    """The non-saturating step of G on ``fake`` (B, 1, 28, 28): minimise −log D(G(z)); return the loss."""
+    fake_logit = state.discriminator(fake)  # (B,)
+    loss_g = non_saturating_loss(fake_logit)
+    state.opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    state.opt_g.step()
+    return loss_g.item()
