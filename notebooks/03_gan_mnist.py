@@ -35,8 +35,13 @@ from lib.core.repro import pin_threads, seed_everything
 from lib.gan import DEFAULT_CONFIG, Discriminator, Generator, default_run
 from lib.gan.evaluate import evaluate_generator, fid_over_training
 from lib.gan.losses import gradients
-from lib.gan.plots import (plot_class_counts, plot_fid, plot_history,
-                           plot_loss_gradients, plot_snapshots)
+from lib.gan.plots import (
+    plot_class_counts,
+    plot_fid,
+    plot_history,
+    plot_loss_gradients,
+    plot_snapshots,
+)
 from lib.gan.tables import html_table, layer_rows
 from lib.gan.train import epoch_means, steps_per_epoch
 from lib.mnist import mnist_tensors, source_info
@@ -160,29 +165,53 @@ assert n_params == {"generator": 1_510_032, "discriminator": 533_505}
 # %%
 recipes = json.loads((RESULTS / "gan_recipes.json").read_text())
 budget, machine = recipes["budget_seconds"], recipes["machine"]
-print(f"budget: {budget:g} CPU seconds of training per run, torch on "
-      f"{machine['threads']} thread; seeds {recipes['seeds']}")
-print(f"{recipes['eval_samples']:,} generated digits scored per run; machine: "
-      f"{machine['cpu']}, {machine['cores']} cores, torch {machine['torch']}")
-columns = ["recipe", "FID\nmean ± sd", "classes,\nworst seed", "evenness", "D\nupdates",
-           "G\nupdates", "epochs", "CPU s", "wall s"]
-rows = [(r["recipe"].replace(" + ", "\n+ "),
-         f"{r['fid_mean']:.0f} ± {r['fid_std']:.0f}", r["min_classes_present"],
-         f"{r['class_evenness_mean']:.3f}", f"{r['d_updates_mean']:,.0f}",
-         f"{r['g_updates_mean']:,.0f}", f"{r['epochs_mean']:.1f}",
-         f"{r['cpu_seconds_mean']:.1f}", f"{r['wall_seconds_mean']:.1f}")
-        for r in recipes["results"]]
+print(
+    f"budget: {budget:g} CPU seconds of training per run, torch on "
+    f"{machine['threads']} thread; seeds {recipes['seeds']}"
+)
+print(
+    f"{recipes['eval_samples']:,} generated digits scored per run; machine: "
+    f"{machine['cpu']}, {machine['cores']} cores, torch {machine['torch']}"
+)
+columns = [
+    "recipe",
+    "FID\nmean ± sd",
+    "classes,\nworst seed",
+    "evenness",
+    "D\nupdates",
+    "G\nupdates",
+    "epochs",
+    "CPU s",
+    "wall s",
+]
+rows = [
+    (
+        r["recipe"].replace(" + ", "\n+ "),
+        f"{r['fid_mean']:.0f} ± {r['fid_std']:.0f}",
+        r["min_classes_present"],
+        f"{r['class_evenness_mean']:.3f}",
+        f"{r['d_updates_mean']:,.0f}",
+        f"{r['g_updates_mean']:,.0f}",
+        f"{r['epochs_mean']:.1f}",
+        f"{r['cpu_seconds_mean']:.1f}",
+        f"{r['wall_seconds_mean']:.1f}",
+    )
+    for r in recipes["results"]
+]
 display(HTML(html_table(columns, rows, caption="Means over the seeds")))
 
 # %%
 # the rule: most classes in the worst seed, then the lowest mean FID
-ranked = sorted(recipes["results"],
-                key=lambda r: (-r["min_classes_present"], r["fid_mean"]))
+ranked = sorted(
+    recipes["results"], key=lambda r: (-r["min_classes_present"], r["fid_mean"])
+)
 winner, runner_up = ranked[0], ranked[1]
 print("winner:", winner["recipe"])
-print(f"lead over {runner_up['recipe']}: "
-      f"{runner_up['fid_mean'] - winner['fid_mean']:.0f} FID, "
-      f"sd {winner['fid_std']:.0f} and {runner_up['fid_std']:.0f}")
+print(
+    f"lead over {runner_up['recipe']}: "
+    f"{runner_up['fid_mean'] - winner['fid_mean']:.0f} FID, "
+    f"sd {winner['fid_std']:.0f} and {runner_up['fid_std']:.0f}"
+)
 assert recipes["winner"] == winner["recipe"]  # the recorded winner follows the rule
 for name, value in winner["overrides"].items():  # the chapter trains with the winner
     wanted = tuple(value) if isinstance(value, list) else value
@@ -204,15 +233,23 @@ fig, ax = plt.subplots(figsize=(9, 3.4))
 for row, r in enumerate(recipes["results"]):
     fids = [run["fid"] for run in r["runs"]]
     ax.plot(fids, [row] * len(fids), "o", alpha=0.5, color="C0")
-    ax.errorbar(r["fid_mean"], row, xerr=r["fid_std"], fmt="|", color="k", capsize=4,
-                markersize=14)
+    ax.errorbar(
+        r["fid_mean"],
+        row,
+        xerr=r["fid_std"],
+        fmt="|",
+        color="k",
+        capsize=4,
+        markersize=14,
+    )
 labels = [r["recipe"].replace(" + ", "\n+ ", 1) for r in recipes["results"]]
 ax.set_yticks(range(len(recipes["results"])), labels)
 ax.invert_yaxis()
 ax.set_xlabel("FID of 2,000 generated digits vs the test digits (lower is better)")
 ax.set_ylabel("recipe")
-ax.set_title(f"Four recipes, {budget:g} CPU seconds each: "
-             "seeds (dots), mean ± sd (bars)")
+ax.set_title(
+    f"Four recipes, {budget:g} CPU seconds each: seeds (dots), mean ± sd (bars)"
+)
 fig.tight_layout()
 plt.show()
 
@@ -256,8 +293,9 @@ plt.show()
 print(textwrap.fill(repr(DEFAULT_CONFIG), 88, subsequent_indent="    "))
 run = default_run(DATA, CACHE)  # about two minutes on 2 CPU cores the first time
 per_epoch = steps_per_epoch(len(train_images), run.config.batch_size)
-print(f"trained {run.epoch} epochs = {run.step:,} steps "
-      f"of batch {run.config.batch_size}")
+print(
+    f"trained {run.epoch} epochs = {run.step:,} steps of batch {run.config.batch_size}"
+)
 assert run.epoch == DEFAULT_CONFIG.epochs and run.step == run.epoch * per_epoch
 
 # %% [markdown]
@@ -283,21 +321,28 @@ saved = json.loads((RESULTS / "gan_seeds.json").read_text())
 spread = saved["summary"]  # per statistic: median, min and max over the seeds
 machines = {(e["machine"]["cpu"], e["machine"]["threads"]) for e in saved["seeds"]}
 seed_list = [e["seed"] for e in saved["seeds"]]
-print(f"{len(seed_list)} seeds {seed_list} of this recipe on "
-      f"{saved['data']['counts']['train']:,} {saved['data']['source']} training digits")
+print(
+    f"{len(seed_list)} seeds {seed_list} of this recipe on "
+    f"{saved['data']['counts']['train']:,} {saved['data']['source']} training digits"
+)
 print("trained on:", "; ".join(f"{cpu}, {n} thread(s)" for cpu, n in sorted(machines)))
 print("made by:", *saved["commands"], sep="\n  ")
 recipe = DEFAULT_CONFIG.to_dict()
 del recipe["seed"], recipe["device"]
 assert saved["recipe"] == json.loads(json.dumps(recipe)) and len(saved["seeds"]) >= 3
-bounds = {"fid": 2 * spread["fid"]["max"],  # twice the worst seed's
-          "classes": spread["classes_present"]["min"] - 1,
-          "evenness": spread["evenness"]["min"] - 0.1,
-          "tracked_fid": 2 * spread["final_tracked_fid"]["max"]}
-print(f"this run must reach: FID < {bounds['fid']:.1f}, "
-      f"classes >= {bounds['classes']}, evenness >= {bounds['evenness']:.2f},")
-print(f"  and FID < {bounds['tracked_fid']:.1f} "
-      f"for the 1,000 samples kept after epoch 40")
+bounds = {
+    "fid": 2 * spread["fid"]["max"],  # twice the worst seed's
+    "classes": spread["classes_present"]["min"] - 1,
+    "evenness": spread["evenness"]["min"] - 0.1,
+    "tracked_fid": 2 * spread["final_tracked_fid"]["max"],
+}
+print(
+    f"this run must reach: FID < {bounds['fid']:.1f}, "
+    f"classes >= {bounds['classes']}, evenness >= {bounds['evenness']:.2f},"
+)
+print(
+    f"  and FID < {bounds['tracked_fid']:.1f} for the 1,000 samples kept after epoch 40"
+)
 
 # %% [markdown]
 # ### Snapshots
@@ -308,9 +353,14 @@ print(f"  and FID < {bounds['tracked_fid']:.1f} "
 # different digits.
 
 # %%
-fig = plot_snapshots(run.snapshots, {"begin": "before training",
-                                     "middle": f"after {run.epoch // 2} epochs",
-                                     "final": f"after {run.epoch} epochs"})
+fig = plot_snapshots(
+    run.snapshots,
+    {
+        "begin": "before training",
+        "middle": f"after {run.epoch // 2} epochs",
+        "final": f"after {run.epoch} epochs",
+    },
+)
 plt.show()
 
 # %% [markdown]
@@ -351,8 +401,10 @@ assert 0.05 < final["d_fake"] < final["d_real"] < 0.95  # neither player has won
 
 # %%
 classifier = get_classifier(DATA, CACHE)
-print(f"classifier accuracy on the {len(test_images):,} test digits: "
-      f"{classifier.test_accuracy:.3f}")
+print(
+    f"classifier accuracy on the {len(test_images):,} test digits: "
+    f"{classifier.test_accuracy:.3f}"
+)
 assert classifier.test_accuracy >= 0.97
 
 # %%
@@ -360,8 +412,10 @@ scores = evaluate_generator(run.generator, classifier, DATA, samples=2000, seed=
 print(f"FID, 2,000 generated vs test digits: {scores['fid']:.1f}")
 print(f"floor, 2,000 real training digits vs test digits: {scores['real_floor']:.1f}")
 print("generated digits per class:", scores["class_counts"])
-print(f"classes present: {scores['classes_present']}; "
-      f"evenness (1 = uniform): {scores['evenness']:.3f}")
+print(
+    f"classes present: {scores['classes_present']}; "
+    f"evenness (1 = uniform): {scores['evenness']:.3f}"
+)
 assert scores["real_floor"] < scores["fid"] < bounds["fid"]
 assert scores["classes_present"] >= bounds["classes"]
 assert scores["evenness"] >= bounds["evenness"]
@@ -386,8 +440,10 @@ plt.show()
 # %%
 epochs, fids = fid_over_training(run.tracked, classifier, test_images)
 floor_1000 = real_floor(classifier, DATA, num_samples=1000)
-curves = {e["seed"]: (e["fid_over_training"]["epoch"], e["fid_over_training"]["fid"])
-          for e in saved["seeds"]}
+curves = {
+    e["seed"]: (e["fid_over_training"]["epoch"], e["fid_over_training"]["fid"])
+    for e in saved["seeds"]
+}
 fig = plot_fid(epochs, fids, floor_1000, seeds=curves)
 plt.show()
 assert floor_1000 < fids[-1] < min(fids[0] / 5, bounds["tracked_fid"])
@@ -415,13 +471,31 @@ assert floor_1000 < fids[-1] < min(fids[0] / 5, bounds["tracked_fid"])
 # room.
 
 # %%
-columns = ["seed", "FID", "floor", "classes", "rarest\ndigit", "evenness", "D(x)",
-           "D(G(z))", "minutes"]
-rows = [(e["seed"], f"{e['fid']:.1f}", f"{e['real_floor']:.1f}", e["classes_present"],
-         f"{e['class_counts'].index(e['min_class_count'])}: {e['min_class_count']}",
-         f"{e['evenness']:.3f}", f"{e['last_epoch']['d_real']:.2f}",
-         f"{e['last_epoch']['d_fake']:.2f}", f"{e['wall_seconds'] / 60:.1f}")
-        for e in saved["seeds"]]
+columns = [
+    "seed",
+    "FID",
+    "floor",
+    "classes",
+    "rarest\ndigit",
+    "evenness",
+    "D(x)",
+    "D(G(z))",
+    "minutes",
+]
+rows = [
+    (
+        e["seed"],
+        f"{e['fid']:.1f}",
+        f"{e['real_floor']:.1f}",
+        e["classes_present"],
+        f"{e['class_counts'].index(e['min_class_count'])}: {e['min_class_count']}",
+        f"{e['evenness']:.3f}",
+        f"{e['last_epoch']['d_real']:.2f}",
+        f"{e['last_epoch']['d_fake']:.2f}",
+        f"{e['wall_seconds'] / 60:.1f}",
+    )
+    for e in saved["seeds"]
+]
 caption = "2,000 generated digits per seed; D(x), D(G(z)): means over the last epoch"
 display(HTML(html_table(columns, rows, caption=caption)))
 

@@ -21,8 +21,14 @@ from IPython.display import HTML, display
 from lib.core.paths import cache_dir, data_dir, results_dir
 from lib.core.repro import pin_threads, seed_everything
 from lib.gan import default_generator
-from lib.gan.interpolate import (compare_paths, digit_probabilities, expected_norm,
-                                 norms_along, pick_endpoints, strip)
+from lib.gan.interpolate import (
+    compare_paths,
+    digit_probabilities,
+    expected_norm,
+    norms_along,
+    pick_endpoints,
+    strip,
+)
 from lib.gan.plots import plot_norms, plot_strips
 from lib.gan.tables import html_table
 from lib.gan.widgets import InterpolationWidget, jshtml_slider
@@ -54,8 +60,10 @@ assert classifier.test_accuracy >= 0.97
 begin, end = pick_endpoints(generator, classifier, 3, 4, seed=0)
 images = strip(generator, begin, end, steps=7, method="linear")  # (9, 1, 28, 28)
 labels = digit_probabilities(classifier, images).argmax(dim=1).tolist()
-print(f"{len(images)} images; the classifier labels the first {labels[0]} "
-      f"and the last {labels[-1]}")
+print(
+    f"{len(images)} images; the classifier labels the first {labels[0]} "
+    f"and the last {labels[-1]}"
+)
 assert len(images) == 9 and labels[0] == 3 and labels[-1] == 4
 title = "Linear interpolation, 7 steps between the endpoints"
 fig = plot_strips([("3 → 4", images)], title)
@@ -124,22 +132,38 @@ assert all(checks)
 
 # %%
 saved = json.loads((RESULTS / "gan_seeds.json").read_text())
-columns = ["seed", "pairs with both\nends labelled", "same label,\nof 45 images",
-           "spherical middle\nhas more contrast", "largest contrast\ndifference"]
+columns = [
+    "seed",
+    "pairs with both\nends labelled",
+    "same label,\nof 45 images",
+    "spherical middle\nhas more contrast",
+    "largest contrast\ndifference",
+]
 rows = []
 for e in saved["seeds"]:
-    gaps = [p["middle_contrast"]["spherical"] - p["middle_contrast"]["linear"]
-            for p in e["paths"]]
-    rows.append((e["seed"], sum(p["endpoints_labelled"] for p in e["paths"]),
-                 sum(p["same_labels"] for p in e["paths"]), sum(g > 0 for g in gaps),
-                 f"{max(gaps, key=abs):+.3f}"))
+    gaps = [
+        p["middle_contrast"]["spherical"] - p["middle_contrast"]["linear"]
+        for p in e["paths"]
+    ]
+    rows.append(
+        (
+            e["seed"],
+            sum(p["endpoints_labelled"] for p in e["paths"]),
+            sum(p["same_labels"] for p in e["paths"]),
+            sum(g > 0 for g in gaps),
+            f"{max(gaps, key=abs):+.3f}",
+        )
+    )
 display(HTML(html_table(columns, rows, caption="Five digit pairs per seed")))
 # the statements above, checked against the saved seeds
 assert len(rows) == 5 and all(row[1] == len(pairs) for row in rows)
 assert min(row[2] for row in rows) == 41 and max(row[2] for row in rows) == 44
 assert sum(row[3] for row in rows) == 13
-gaps = sorted(abs(p["middle_contrast"]["spherical"] - p["middle_contrast"]["linear"])
-              for e in saved["seeds"] for p in e["paths"])
+gaps = sorted(
+    abs(p["middle_contrast"]["spherical"] - p["middle_contrast"]["linear"])
+    for e in saved["seeds"]
+    for p in e["paths"]
+)
 assert len(gaps) == 25 and gaps[20] < 0.015 < gaps[21] and gaps[-1] < 0.05
 
 # %% [markdown]

@@ -2,13 +2,12 @@
 
 import pytest
 import torch
-
 from helpers import evil_checkpoint
+
 from lib.core.files import save_atomic
 from lib.gan import GANConfig
 from lib.gan.checkpoints import load_generator, load_state, save_generator, save_state
 from lib.gan.train import new_state, train
-
 
 # Resume must give torch.equal weights: pin one thread so reductions round the same in every run.
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -16,8 +15,17 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 @pytest.fixture(scope="module")
 def trained():
-    images = torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
-    return train(new_state(GANConfig(epochs=1, batch_size=32, device="cpu", track_every=1, track_samples=4)), images)
+    images = (
+        torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    )
+    return train(
+        new_state(
+            GANConfig(
+                epochs=1, batch_size=32, device="cpu", track_every=1, track_samples=4
+            )
+        ),
+        images,
+    )
 
 
 def same(a: dict, b: dict) -> bool:
@@ -28,7 +36,10 @@ def test_training_state_round_trip(trained, tmp_path):
     path = save_state(trained, tmp_path / "checkpoint.pt", {"source": "test"})
     state, data = load_state(path)
     assert data == {"source": "test"}
-    assert state.config == trained.config and (state.epoch, state.step) == (trained.epoch, trained.step)
+    assert state.config == trained.config and (state.epoch, state.step) == (
+        trained.epoch,
+        trained.step,
+    )
     assert same(state.generator.state_dict(), trained.generator.state_dict())
     assert same(state.discriminator.state_dict(), trained.discriminator.state_dict())
     for opt, ref in ((state.opt_g, trained.opt_g), (state.opt_d, trained.opt_d)):
@@ -43,11 +54,15 @@ def test_training_state_round_trip(trained, tmp_path):
 
 
 def test_generator_file_round_trip(trained, tmp_path):
-    path = save_generator(trained.generator, trained.config, tmp_path / "mnist_generator.pt")
+    path = save_generator(
+        trained.generator, trained.config, tmp_path / "mnist_generator.pt"
+    )
     generator, config = load_generator(path)
     assert config == trained.config and not generator.training
     assert same(generator.state_dict(), trained.generator.state_dict())
-    from_full, _ = load_generator(save_state(trained, tmp_path / "checkpoint.pt"))  # the full checkpoint works too
+    from_full, _ = load_generator(
+        save_state(trained, tmp_path / "checkpoint.pt")
+    )  # the full checkpoint works too
     assert same(from_full.state_dict(), trained.generator.state_dict())
 
 
@@ -65,7 +80,9 @@ def test_a_pickle_that_would_run_code_is_refused_and_does_not_run(tmp_path):
     with pytest.raises(ValueError, match="refused"):
         load_state(path)
     assert not marker.exists()
-    torch.load(path, weights_only=False)  # the control: an unrestricted load does run it
+    torch.load(
+        path, weights_only=False
+    )  # the control: an unrestricted load does run it
     assert marker.exists()
 
 
@@ -79,8 +96,10 @@ def test_a_truncated_checkpoint_gives_a_clear_error(trained, tmp_path):
 
 @pytest.mark.parametrize("kind", ["palindrome", "mnist-classifier", "lstm"])
 def test_a_checkpoint_of_another_model_is_refused(tmp_path, kind):
-    path = save_atomic({"kind": kind, "format": 1, "config": {}, "state_dict": {"w": torch.zeros(2)}},
-                       tmp_path / "other.pt")
+    path = save_atomic(
+        {"kind": kind, "format": 1, "config": {}, "state_dict": {"w": torch.zeros(2)}},
+        tmp_path / "other.pt",
+    )
     with pytest.raises(ValueError, match=kind):
         load_generator(path)
     with pytest.raises(ValueError, match=kind):
@@ -88,8 +107,15 @@ def test_a_checkpoint_of_another_model_is_refused(tmp_path, kind):
 
 
 def test_a_gan_checkpoint_with_wrong_weights_is_refused(tmp_path):
-    path = save_atomic({"kind": "gan-generator", "format": 1, "config": GANConfig().to_dict(),
-                        "generator": {"net.0.weight": torch.zeros(3, 3)}}, tmp_path / "g.pt")
+    path = save_atomic(
+        {
+            "kind": "gan-generator",
+            "format": 1,
+            "config": GANConfig().to_dict(),
+            "generator": {"net.0.weight": torch.zeros(3, 3)},
+        },
+        tmp_path / "g.pt",
+    )
     with pytest.raises(ValueError, match="do not fit"):
         load_generator(path)
 

@@ -1,11 +1,19 @@
 """The GAN's networks match the reports' layer sizes; sampling happens in eval mode; the losses are right."""
+
 import math
 
 import pytest
 import torch
 from torch import nn
 
-from lib.gan import DEFAULT_CONFIG, Discriminator, GANConfig, Generator, eval_mode, sample
+from lib.gan import (
+    DEFAULT_CONFIG,
+    Discriminator,
+    GANConfig,
+    Generator,
+    eval_mode,
+    sample,
+)
 from lib.gan.losses import gradients, non_saturating_loss, saturating_loss
 
 
@@ -27,17 +35,42 @@ def test_discriminator_parameter_count_matches_the_spec():
 
 
 def test_layers_in_order():
-    kinds = [(type(m).__name__, getattr(m, "out_features", getattr(m, "num_features", None)))
-             for m in Generator().net]
-    assert kinds == [("Linear", 128), ("LeakyReLU", None),
-                     ("Linear", 256), ("BatchNorm1d", 256), ("LeakyReLU", None),
-                     ("Linear", 512), ("BatchNorm1d", 512), ("LeakyReLU", None),
-                     ("Linear", 1024), ("BatchNorm1d", 1024), ("LeakyReLU", None),
-                     ("Linear", 784), ("Tanh", None)]
-    kinds = [(type(m).__name__, getattr(m, "out_features", None)) for m in Discriminator().net]
-    assert kinds == [("Linear", 512), ("LeakyReLU", None), ("Linear", 256), ("LeakyReLU", None), ("Linear", 1)]
-    slopes = {m.negative_slope for net in (Generator(), Discriminator()) for m in net.modules()
-              if isinstance(m, nn.LeakyReLU)}
+    kinds = [
+        (type(m).__name__, getattr(m, "out_features", getattr(m, "num_features", None)))
+        for m in Generator().net
+    ]
+    assert kinds == [
+        ("Linear", 128),
+        ("LeakyReLU", None),
+        ("Linear", 256),
+        ("BatchNorm1d", 256),
+        ("LeakyReLU", None),
+        ("Linear", 512),
+        ("BatchNorm1d", 512),
+        ("LeakyReLU", None),
+        ("Linear", 1024),
+        ("BatchNorm1d", 1024),
+        ("LeakyReLU", None),
+        ("Linear", 784),
+        ("Tanh", None),
+    ]
+    kinds = [
+        (type(m).__name__, getattr(m, "out_features", None))
+        for m in Discriminator().net
+    ]
+    assert kinds == [
+        ("Linear", 512),
+        ("LeakyReLU", None),
+        ("Linear", 256),
+        ("LeakyReLU", None),
+        ("Linear", 1),
+    ]
+    slopes = {
+        m.negative_slope
+        for net in (Generator(), Discriminator())
+        for m in net.modules()
+        if isinstance(m, nn.LeakyReLU)
+    }
     assert slopes == {0.2}
 
 
@@ -92,18 +125,37 @@ def test_losses_match_the_formulas_in_float64():
     d = torch.sigmoid(logit)
     torch.testing.assert_close(non_saturating_loss(logit), (-torch.log(d)).mean())
     torch.testing.assert_close(saturating_loss(logit), torch.log1p(-d).mean())
-    bce = nn.BCEWithLogitsLoss()(logit, torch.ones_like(logit))  # what train.py minimises for G
+    bce = nn.BCEWithLogitsLoss()(
+        logit, torch.ones_like(logit)
+    )  # what train.py minimises for G
     torch.testing.assert_close(non_saturating_loss(logit), bce)
     grads = gradients(logit)
     torch.testing.assert_close(grads["saturating"], -d)
     torch.testing.assert_close(grads["non-saturating"], -(1 - d))
-    assert grads["saturating"][0].abs() < 1e-3 < grads["non-saturating"][0].abs()  # D rejects: only NS has a gradient
+    assert (
+        grads["saturating"][0].abs() < 1e-3 < grads["non-saturating"][0].abs()
+    )  # D rejects: only NS has a gradient
 
 
-@pytest.mark.parametrize("bad", [dict(lr=0), dict(lr=-1e-3), dict(batch_size=0), dict(latent_dim=0),
-                                 dict(epochs=0), dict(betas=(1.0, 0.999)), dict(betas=(0.5,)),
-                                 dict(label_smoothing=0.7), dict(seed=-1), dict(epochs=1.5),
-                                 dict(device="tpu"), dict(g_steps=0), dict(g_steps=1.5), dict(g_steps=True)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(lr=0),
+        dict(lr=-1e-3),
+        dict(batch_size=0),
+        dict(latent_dim=0),
+        dict(epochs=0),
+        dict(betas=(1.0, 0.999)),
+        dict(betas=(0.5,)),
+        dict(label_smoothing=0.7),
+        dict(seed=-1),
+        dict(epochs=1.5),
+        dict(device="tpu"),
+        dict(g_steps=0),
+        dict(g_steps=1.5),
+        dict(g_steps=True),
+    ],
+)
 def test_config_refuses_bad_values(bad):
     with pytest.raises(ValueError):
         GANConfig(**bad)
@@ -118,5 +170,9 @@ def test_config_round_trip():
 
 
 def test_default_config_is_the_reports_setting_but_for_epochs_and_betas():
-    assert (DEFAULT_CONFIG.latent_dim, DEFAULT_CONFIG.lr, DEFAULT_CONFIG.batch_size) == (100, 2e-4, 64)
+    assert (
+        DEFAULT_CONFIG.latent_dim,
+        DEFAULT_CONFIG.lr,
+        DEFAULT_CONFIG.batch_size,
+    ) == (100, 2e-4, 64)
     assert math.isclose(DEFAULT_CONFIG.betas[1], 0.999)

@@ -1,5 +1,6 @@
 """Interpolation (the reports' formula, slerp, endpoint choice) and the two sliders built on it:
 the live one regenerates the image when moved; the static one is self-contained HTML."""
+
 import re
 
 import ipywidgets
@@ -7,8 +8,14 @@ import pytest
 import torch
 
 from lib.gan import Generator, sample
-from lib.gan.interpolate import (check_digit, digit_probabilities, latent_path, linear, pick_endpoints,
-                                 spherical)
+from lib.gan.interpolate import (
+    check_digit,
+    digit_probabilities,
+    latent_path,
+    linear,
+    pick_endpoints,
+    spherical,
+)
 from lib.gan.widgets import InterpolationWidget, jshtml_slider
 
 
@@ -21,15 +28,22 @@ class PixelSumClassifier(torch.nn.Module):
 
     def forward(self, x):
         labels = (x.flatten(1).sum(dim=1) * 1000).long() % 10  # (N,)
-        return torch.nn.functional.one_hot(labels, 10).float() * 3 + x.flatten(1)[:, :10]  # (N, 10)
+        return (
+            torch.nn.functional.one_hot(labels, 10).float() * 3 + x.flatten(1)[:, :10]
+        )  # (N, 10)
 
 
 def test_linear_is_the_reports_formula_in_float64():
     g = torch.Generator().manual_seed(0)
-    begin, end = torch.randn(100, generator=g, dtype=torch.float64), torch.randn(100, generator=g, dtype=torch.float64)
+    begin, end = (
+        torch.randn(100, generator=g, dtype=torch.float64),
+        torch.randn(100, generator=g, dtype=torch.float64),
+    )
     n = 8
     for x in range(n + 1):
-        torch.testing.assert_close(linear(begin, end, x, n), x / n * begin + (n - x) / n * end)
+        torch.testing.assert_close(
+            linear(begin, end, x, n), x / n * begin + (n - x) / n * end
+        )
     path = latent_path(begin, end, steps=7, method="linear")
     assert path.shape == (9, 100)
     torch.testing.assert_close(path[0], begin)  # x = n: begin, at the left of the strip
@@ -39,7 +53,10 @@ def test_linear_is_the_reports_formula_in_float64():
 
 def test_spherical_keeps_the_norm_and_takes_equal_angles():
     g = torch.Generator().manual_seed(1)
-    begin, end = torch.randn(100, generator=g, dtype=torch.float64), torch.randn(100, generator=g, dtype=torch.float64)
+    begin, end = (
+        torch.randn(100, generator=g, dtype=torch.float64),
+        torch.randn(100, generator=g, dtype=torch.float64),
+    )
     end = end / end.norm() * begin.norm()
     path = latent_path(begin, end, steps=7, method="spherical")
     torch.testing.assert_close(path[0], begin)
@@ -48,10 +65,14 @@ def test_spherical_keeps_the_norm_and_takes_equal_angles():
     cos = torch.nn.functional.cosine_similarity(path[:-1], path[1:], dim=1)
     torch.testing.assert_close(cos, cos[0].expand(8))
     assert latent_path(begin, end, 7, "linear").norm(dim=1)[4] < path.norm(dim=1)[4]
-    torch.testing.assert_close(spherical(begin, 2 * begin, 3, 8), linear(begin, 2 * begin, 3, 8))  # parallel
+    torch.testing.assert_close(
+        spherical(begin, 2 * begin, 3, 8), linear(begin, 2 * begin, 3, 8)
+    )  # parallel
 
 
-@pytest.mark.parametrize("bad", [dict(steps=0), dict(steps=-1), dict(steps=2.5), dict(method="cubic")])
+@pytest.mark.parametrize(
+    "bad", [dict(steps=0), dict(steps=-1), dict(steps=2.5), dict(method="cubic")]
+)
 def test_bad_paths_are_refused(bad):
     with pytest.raises(ValueError):
         latent_path(torch.zeros(4), torch.ones(4), **{"steps": 7, **bad})
@@ -68,7 +89,9 @@ def test_endpoints_are_labelled_as_the_asked_digits():
     generator, judge = Generator(), PixelSumClassifier()
     for a, b in [(3, 4), (7, 7), (0, 9)]:
         begin, end = pick_endpoints(generator, judge, a, b, seed=2)
-        labels = digit_probabilities(judge, sample(generator, 2, z=torch.stack([begin, end]))).argmax(dim=1)
+        labels = digit_probabilities(
+            judge, sample(generator, 2, z=torch.stack([begin, end]))
+        ).argmax(dim=1)
         assert labels.tolist() == [a, b]
         assert not torch.equal(begin, end)
     with pytest.raises(ValueError):
@@ -87,19 +110,32 @@ class CyclingClassifier(torch.nn.Module):
         n = x.shape[0]
         labels = (torch.arange(n) + self.calls) % 10
         self.calls += n
-        return torch.nn.functional.one_hot(labels, 10).float() * 5 + torch.rand(n, 10) * 0.1  # (n, 10) logits
+        return (
+            torch.nn.functional.one_hot(labels, 10).float() * 5
+            + torch.rand(n, 10) * 0.1
+        )  # (n, 10) logits
 
 
 @pytest.fixture(scope="module")
 def control():
     torch.manual_seed(0)
-    return InterpolationWidget(Generator(), CyclingClassifier(), steps=7, from_digit=3, to_digit=4)
+    return InterpolationWidget(
+        Generator(), CyclingClassifier(), steps=7, from_digit=3, to_digit=4
+    )
 
 
 def test_the_control_is_made_of_ipywidgets(control):
-    assert isinstance(control.x, ipywidgets.IntSlider) and (control.x.min, control.x.max) == (0, 8)
-    assert isinstance(control.from_digit, ipywidgets.Dropdown) and isinstance(control.to_digit, ipywidgets.Dropdown)
-    assert isinstance(control.image, ipywidgets.Image) and control.image.value[:4] == b"\x89PNG"
+    assert isinstance(control.x, ipywidgets.IntSlider) and (
+        control.x.min,
+        control.x.max,
+    ) == (0, 8)
+    assert isinstance(control.from_digit, ipywidgets.Dropdown) and isinstance(
+        control.to_digit, ipywidgets.Dropdown
+    )
+    assert (
+        isinstance(control.image, ipywidgets.Image)
+        and control.image.value[:4] == b"\x89PNG"
+    )
     assert "application/vnd.jupyter.widget-view+json" in control._repr_mimebundle_()
 
 
