@@ -54,6 +54,39 @@ def _check_dims(**dims: int) -> None:
             raise ValueError(f"{name} must be a whole number above zero, got {value!r}")
 
 
+def set_dims(
+    module: nn.Module, input_dim: int, hidden_dim: int, output_dim: int
+) -> None:
+    """Check the three sizes of a recurrent model and keep them on ``module``."""
+    _check_dims(input_dim=input_dim, hidden_dim=hidden_dim, output_dim=output_dim)
+    module.input_dim, module.hidden_dim, module.output_dim = (
+        input_dim,
+        hidden_dim,
+        output_dim,
+    )
+
+
+def check_torch_pair(
+    module: nn.Module, kind: type, head: nn.Module, simple: bool, what: str
+) -> None:
+    """Refuse a ``from_torch`` source that is not a one-layer ``kind`` with an ``nn.Linear``
+    head on its hidden state; ``simple`` says the rest of its configuration fits ``what``."""
+    if not isinstance(module, kind) or not isinstance(head, nn.Linear):
+        raise ValueError(
+            f"from_torch needs an {kind.__name__} and an nn.Linear, "
+            f"got {type(module).__name__} and {type(head).__name__}"
+        )
+    if module.num_layers != 1 or module.bidirectional or not module.batch_first:
+        simple = False
+    if not simple:
+        raise ValueError(f"from_torch needs {what}")
+    if head.in_features != module.hidden_size:
+        raise ValueError(
+            f"head takes {head.in_features} features but the {kind.__name__[3:]} has "
+            f"hidden size {module.hidden_size}"
+        )
+
+
 class LSTM(nn.Module):
     """A one-layer LSTM with a linear read-out of the last hidden state.
 
@@ -66,12 +99,7 @@ class LSTM(nn.Module):
         self, input_dim: int, hidden_dim: int, output_dim: int, forget_bias: float = 1.0
     ):
         super().__init__()
-        _check_dims(input_dim=input_dim, hidden_dim=hidden_dim, output_dim=output_dim)
-        self.input_dim, self.hidden_dim, self.output_dim = (
-            input_dim,
-            hidden_dim,
-            output_dim,
-        )
+        set_dims(self, input_dim, hidden_dim, output_dim)
         H, D = hidden_dim, input_dim
         for gate in GATES:
             setattr(self, f"W_{gate}x", nn.Parameter(torch.empty(H, D)))
@@ -124,23 +152,14 @@ class LSTM(nn.Module):
         PyTorch stacks its gates in the order i, f, g, o and keeps two biases per gate
         (``b_ih + b_hh``); both are mapped onto this module's names.
         """
-        if not isinstance(lstm, nn.LSTM) or not isinstance(head, nn.Linear):
-            raise ValueError(
-                f"from_torch needs an nn.LSTM and an nn.Linear, got {type(lstm).__name__} and {type(head).__name__}"
-            )
-        if (
-            lstm.num_layers != 1
-            or lstm.bidirectional
-            or not lstm.batch_first
-            or lstm.proj_size
-        ):
-            raise ValueError(
-                "from_torch needs a one-layer, unidirectional nn.LSTM with batch_first=True and no projection"
-            )
-        if head.in_features != lstm.hidden_size:
-            raise ValueError(
-                f"head takes {head.in_features} features but the LSTM has hidden size {lstm.hidden_size}"
-            )
+        check_torch_pair(
+            lstm,
+            nn.LSTM,
+            head,
+            simple=not getattr(lstm, "proj_size", 0),
+            what="a one-layer, unidirectional nn.LSTM with batch_first=True and no "
+            "projection",
+        )
         ref = lstm.weight_ih_l0
         model = cls(lstm.input_size, lstm.hidden_size, head.out_features).to(
             dtype=ref.dtype, device=ref.device

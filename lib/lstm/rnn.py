@@ -11,7 +11,7 @@ import math
 import torch
 from torch import nn
 
-from lib.lstm.cell import _check_dims, check_input
+from lib.lstm.cell import check_input, check_torch_pair, set_dims
 
 
 class RNN(nn.Module):
@@ -22,12 +22,7 @@ class RNN(nn.Module):
 
     def __init__(self, input_dim: int, hidden_dim: int, output_dim: int):
         super().__init__()
-        _check_dims(input_dim=input_dim, hidden_dim=hidden_dim, output_dim=output_dim)
-        self.input_dim, self.hidden_dim, self.output_dim = (
-            input_dim,
-            hidden_dim,
-            output_dim,
-        )
+        set_dims(self, input_dim, hidden_dim, output_dim)
         self.W_hx = nn.Parameter(torch.empty(hidden_dim, input_dim))
         self.W_hh = nn.Parameter(torch.empty(hidden_dim, hidden_dim))
         self.b_h = nn.Parameter(torch.empty(hidden_dim))
@@ -60,23 +55,13 @@ class RNN(nn.Module):
     @classmethod
     def from_torch(cls, rnn: nn.RNN, head: nn.Linear) -> "RNN":
         """Build an RNN with the weights of a one-layer tanh ``torch.nn.RNN`` (batch_first) and its head."""
-        if not isinstance(rnn, nn.RNN) or not isinstance(head, nn.Linear):
-            raise ValueError(
-                f"from_torch needs an nn.RNN and an nn.Linear, got {type(rnn).__name__} and {type(head).__name__}"
-            )
-        if (
-            rnn.num_layers != 1
-            or rnn.bidirectional
-            or not rnn.batch_first
-            or rnn.nonlinearity != "tanh"
-        ):
-            raise ValueError(
-                "from_torch needs a one-layer, unidirectional tanh nn.RNN with batch_first=True"
-            )
-        if head.in_features != rnn.hidden_size:
-            raise ValueError(
-                f"head takes {head.in_features} features but the RNN has hidden size {rnn.hidden_size}"
-            )
+        check_torch_pair(
+            rnn,
+            nn.RNN,
+            head,
+            simple=getattr(rnn, "nonlinearity", None) == "tanh",
+            what="a one-layer, unidirectional tanh nn.RNN with batch_first=True",
+        )
         ref = rnn.weight_ih_l0
         model = cls(rnn.input_size, rnn.hidden_size, head.out_features).to(
             dtype=ref.dtype, device=ref.device

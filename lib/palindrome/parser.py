@@ -130,6 +130,22 @@ def _common(parser: argparse.ArgumentParser, steps: int = DEFAULTS.steps) -> Non
     )
 
 
+def _models_and_seeds(parser: argparse.ArgumentParser) -> None:
+    """--models and --seeds, shared by ``sweep`` and ``transfer``."""
+    parser.add_argument(
+        "--models",
+        type=models_type,
+        default=list(MODELS),
+        help="comma-separated models (default lstm,rnn)",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=seeds_type,
+        default=seeds_type("0-4"),
+        help="seeds, as a range 0-4 or a list 0,1,2 (default 0-4)",
+    )
+
+
 def build_parser() -> cli.Parser:
     """The parser of ``python -m lib.palindrome`` with its two commands."""
     parser = cli.Parser(
@@ -173,18 +189,7 @@ def build_parser() -> cli.Parser:
         default=lengths_type(SWEEP_LENGTHS),
         help=f"comma-separated lengths (default {SWEEP_LENGTHS})",
     )
-    sw.add_argument(
-        "--models",
-        type=models_type,
-        default=list(MODELS),
-        help="comma-separated models (default lstm,rnn)",
-    )
-    sw.add_argument(
-        "--seeds",
-        type=seeds_type,
-        default=seeds_type("0-4"),
-        help="seeds, as a range 0-4 or a list 0,1,2 (default 0-4)",
-    )
+    _models_and_seeds(sw)
     sw.add_argument(
         "--recipes",
         type=recipes_type,
@@ -216,18 +221,7 @@ def build_parser() -> cli.Parser:
         default=DEFAULTS.length,
         help=f"length the models are trained at (default {DEFAULTS.length})",
     )
-    tf.add_argument(
-        "--models",
-        type=models_type,
-        default=list(MODELS),
-        help="comma-separated models (default lstm,rnn)",
-    )
-    tf.add_argument(
-        "--seeds",
-        type=seeds_type,
-        default=seeds_type("0-4"),
-        help="seeds, as a range 0-4 or a list 0,1,2 (default 0-4)",
-    )
+    _models_and_seeds(tf)
     tf.add_argument(
         "--size",
         type=cli.positive_int,

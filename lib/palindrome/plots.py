@@ -26,6 +26,13 @@ def _chance(ax) -> None:
     ax.axhline(CHANCE, color="grey", linestyle=":", linewidth=1, label="chance (10%)")
 
 
+def _panels(n: int, height: float = 3.6):
+    """A figure with ``n`` panels side by side, sharing both axes."""
+    return plt.subplots(
+        1, n, figsize=(5 * n, height), sharey=True, sharex=True, squeeze=False
+    )
+
+
 def plot_curves(
     runs: list[dict[str, Any]],
     lengths: tuple[int, ...],
@@ -33,14 +40,7 @@ def plot_curves(
 ) -> Figure:
     """Held-out accuracy while training: one panel per model, one colour per length, one thin
     line per seed; the same step axis in every panel."""
-    fig, axes = plt.subplots(
-        1,
-        len(models),
-        figsize=(5 * len(models), 3.6),
-        sharey=True,
-        sharex=True,
-        squeeze=False,
-    )
+    fig, axes = _panels(len(models))
     for ax, model in zip(axes[0], models):
         for colour, length in zip(LENGTH_COLOURS, lengths):
             mine = [r for r in runs if (r["model"], r["length"]) == (model, length)]
@@ -169,14 +169,7 @@ def plot_curriculum(
 ) -> Figure:
     """Curriculum runs to one length: the length being trained against the step, one line per
     seed; a dot where a seed solved the full length, a cross where its budget ran out."""
-    fig, axes = plt.subplots(
-        1,
-        len(models),
-        figsize=(5 * len(models), 3.6),
-        sharey=True,
-        sharex=True,
-        squeeze=False,
-    )
+    fig, axes = _panels(len(models))
     for ax, model in zip(axes[0], models):
         colour = MODEL_COLOURS[model]
         for run in sorted(

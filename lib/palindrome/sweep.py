@@ -131,14 +131,17 @@ def run_jobs(
     return paths
 
 
+def _missing(what: str, path: Path) -> FileNotFoundError:
+    return FileNotFoundError(
+        f"no {what} at {str(path)!r}: run `python -m lib.palindrome sweep` first"
+    )
+
+
 def load_sweep(path: str | os.PathLike) -> list[dict[str, Any]]:
     """The runs of one file written by ``save_sweep`` (FileNotFoundError, ValueError if foreign)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(
-            f"no sweep results at {str(path)!r}: run "
-            "`python -m lib.palindrome sweep` first"
-        )
+        raise _missing("sweep results", path)
     try:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as err:
@@ -167,9 +170,6 @@ def load_runs(folder: str | os.PathLike) -> list[dict[str, Any]]:
     """Every run saved in ``folder`` (one JSON file each), with its ``recipe`` and ``command``."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(
-            f"no sweep folder at {str(folder)!r}: run "
-            "`python -m lib.palindrome sweep` first"
-        )
+        raise _missing("sweep folder", folder)
     runs = [run for path in sorted(folder.glob("*.json")) for run in load_sweep(path)]
     return [{**run, "recipe": recipe_of(run)} for run in runs]
