@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("TQDM_DISABLE", "1")
-os.environ.setdefault("DLBOOK_PROGRESS", "0")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
 

@@ -10,6 +10,12 @@ import lib.mnist
 # --------------------------------------------------------- float64 references (chapters 01-02)
 
 
+# Chapter 01's models against torch.nn in float64: agreement to 1e-10, at these (batch, T):
+# batch 1, T = 1, odd and even T.
+TOL = dict(atol=1e-10, rtol=1e-10)
+SHAPES = [(1, 1), (1, 6), (3, 1), (2, 5), (4, 8)]
+
+
 def inputs(B, T, D=3, seed=1):
     """A seeded float64 batch x of shape (B, T, D)."""
     return torch.randn(

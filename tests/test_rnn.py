@@ -2,20 +2,11 @@
 
 import pytest
 import torch
-from helpers import inputs, torch_logits
+from helpers import SHAPES, TOL, inputs, torch_logits
 from torch import nn
 from torch.testing import assert_close
 
 from lib.lstm.rnn import RNN
-
-TOL = dict(atol=1e-10, rtol=1e-10)
-SHAPES = [
-    (1, 1),
-    (1, 6),
-    (3, 1),
-    (2, 5),
-    (4, 8),
-]  # (batch, T): batch 1, T = 1, odd and even T
 
 
 def torch_pair(D=3, H=5, O=4, seed=0, bias=True):

@@ -70,9 +70,7 @@ def plot_seeds(
 ) -> Figure:
     """Final held-out accuracy against T over seeds: one panel per recipe, the median of each
     model as a line, the seeds' range as a band, and every seed as a faint dot."""
-    fig, axes = plt.subplots(
-        1, len(recipes), figsize=(5 * len(recipes), 3.8), sharey=True, squeeze=False
-    )
+    fig, axes = _panels(len(recipes), height=3.8)
     lengths = sorted({c.length for c in cells.values()})
     for ax, recipe in zip(axes[0], recipes):
         for shift, model in zip((-0.03, 0.03), models):

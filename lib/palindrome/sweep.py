@@ -21,10 +21,8 @@ from lib.core import files
 from lib.palindrome.train import TrainConfig, train
 
 FORMAT = 1
-RECIPES = (
-    "plain",
-    "curriculum",
-)  # plain: train at T from the start; curriculum: grow T stage by stage
+# plain: train at T from the start; curriculum: grow T stage by stage
+RECIPES = ("plain", "curriculum")
 
 
 @dataclass(frozen=True)
@@ -40,6 +38,10 @@ class Job:
     def name(self) -> str:
         """The run's file stem, e.g. ``curriculum-lstm-T100-s3``."""
         return f"{self.recipe}-{self.model}-T{self.length:03d}-s{self.seed}"
+
+    def path(self, folder: str | os.PathLike) -> Path:
+        """The file this run writes in ``folder``."""
+        return Path(folder) / f"{self.name}.json"
 
     def config(self, base: TrainConfig) -> TrainConfig:
         """``base`` with this run's model, length, seed and recipe."""
@@ -70,16 +72,11 @@ def jobs(
     ]
 
 
-def save_json(data: dict[str, Any], path: str | os.PathLike) -> Path:
-    """Write ``data`` to ``path`` as JSON, atomically: a crash leaves the old file or the new one."""
-    return files.save_json(data, path)
-
-
 def save_sweep(
     runs: list[dict[str, Any]], path: str | os.PathLike, **meta: Any
 ) -> Path:
     """Write runs (and metadata such as the command that made them) to ``path`` as JSON, atomically."""
-    return save_json({"format": FORMAT, **meta, "runs": runs}, path)
+    return files.save_json({"format": FORMAT, **meta, "runs": runs}, path)
 
 
 def run_job(
@@ -90,7 +87,7 @@ def run_job(
     threads: int | None = None,
 ) -> Path:
     """Train ``job`` and write ``folder/<job.name>.json``; skip it if that file exists."""
-    path = Path(folder) / f"{job.name}.json"
+    path = job.path(folder)
     if path.exists():
         return path
     if threads is not None:
@@ -114,10 +111,8 @@ def run_jobs(
 
     from lib.core.progress import progress as bar
 
-    pending = [job for job in todo if not (Path(folder) / f"{job.name}.json").exists()]
-    threads = (
-        1 if n_jobs != 1 else None
-    )  # parallel runs share the cores: one thread each
+    pending = [job for job in todo if not job.path(folder).exists()]
+    threads = 1 if n_jobs != 1 else None  # parallel runs share the cores: one each
     work = (delayed(run_job)(job, base, folder, command, threads) for job in pending)
     paths = []
     with bar(
@@ -137,8 +132,11 @@ def _missing(what: str, path: Path) -> FileNotFoundError:
     )
 
 
-def load_sweep(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """The runs of one file written by ``save_sweep`` (FileNotFoundError, ValueError if foreign)."""
+def read_sweep(path: str | os.PathLike) -> dict[str, Any]:
+    """The contents of a file written by ``save_sweep``, as written: format, metadata, runs.
+
+    FileNotFoundError if it is missing, ValueError if it is not such a file.
+    """
     path = Path(path)
     if not path.is_file():
         raise _missing("sweep results", path)
@@ -154,6 +152,12 @@ def load_sweep(path: str | os.PathLike) -> list[dict[str, Any]]:
         or not isinstance(data.get("runs"), list)
     ):
         raise ValueError(f"{str(path)!r} is not a palindrome sweep of format {FORMAT}")
+    return data
+
+
+def load_sweep(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """The runs of one file written by ``save_sweep``, each with the file's ``command``."""
+    data = read_sweep(path)
     return [{**run, "command": data.get("command", "")} for run in data["runs"]]
 
 

@@ -14,18 +14,11 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
-from lib.palindrome.sweep import load_sweep, save_sweep
+from lib.palindrome.sweep import read_sweep, save_sweep
 from lib.palindrome.train import TrainConfig, accuracy_by_length, train
 
-LENGTHS = (
-    *range(10, 31),
-    35,
-    40,
-    50,
-    60,
-    80,
-    100,
-)  # where the trained models are evaluated
+# where the trained models are evaluated
+LENGTHS = (*range(10, 31), 35, 40, 50, 60, 80, 100)
 
 
 def transfer_run(
@@ -65,7 +58,7 @@ def study(
 ) -> list[dict[str, Any]]:
     """Every model and seed of a transfer study, saved to ``path`` after each run (resumable)."""
     path = Path(path)
-    runs = load_sweep(path) if path.exists() else []
+    runs = read_sweep(path)["runs"] if path.exists() else []
     runs = [r for r in runs if r["length"] == trained_at]
     done = {(r["model"], r["seed"]) for r in runs}
     for model in models:
@@ -73,11 +66,7 @@ def study(
             if (model, seed) in done:
                 continue
             runs.append(transfer_run(base, model, seed, trained_at, size=size))
-            save_sweep(
-                [{k: v for k, v in r.items() if k != "command"} for r in runs],
-                path,
-                command=command,
-            )
+            save_sweep(runs, path, command=command)
     return runs
 
 
