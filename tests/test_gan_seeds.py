@@ -15,9 +15,8 @@ import pytest
 from helpers import fake_mnist
 
 import lib.gan.seeds as seeds
-from lib.core.cli import run
+from lib.core.cli import parse_seeds, run
 from lib.gan.__main__ import main
-from lib.gan.args import parse_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 

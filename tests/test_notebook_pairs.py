@@ -20,6 +20,14 @@ FENCE = re.compile(r"^\s*(```|~~~)")
 HEADING = re.compile(r"^(#{1,6})\s+\S")
 
 
+def _twin(stem: str, suffix: str) -> Path:
+    """notebooks/<stem><suffix>, or the test fails saying which twin is missing."""
+    path = NOTEBOOKS / f"{stem}{suffix}"
+    if not path.is_file():
+        pytest.fail(f"notebooks/{stem}{suffix} is missing: run `make sync`")
+    return path
+
+
 def _cells(path: Path) -> list[tuple[str, str]]:
     notebook = jupytext.read(path)
     return [(cell.cell_type, cell.source.strip()) for cell in notebook.cells]
@@ -57,9 +65,7 @@ def test_both_twins_exist(stem):
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_twins_hold_the_same_cells(stem):
-    py, ipynb = NOTEBOOKS / f"{stem}.py", NOTEBOOKS / f"{stem}.ipynb"
-    if not (py.is_file() and ipynb.is_file()):
-        pytest.fail(f"{stem} is not a pair")
+    py, ipynb = _twin(stem, ".py"), _twin(stem, ".ipynb")
     from_py, from_ipynb = _cells(py), _cells(ipynb)
     for i, (a, b) in enumerate(zip(from_py, from_ipynb)):
         assert a == b, (
@@ -73,9 +79,7 @@ def test_twins_hold_the_same_cells(stem):
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_notebook_is_executed_top_to_bottom(stem):
-    path = NOTEBOOKS / f"{stem}.ipynb"
-    if not path.is_file():
-        pytest.fail(f"notebooks/{stem}.ipynb is missing")
+    path = _twin(stem, ".ipynb")
     code = [
         c
         for c in jupytext.read(path).cells
@@ -107,9 +111,7 @@ def test_notebook_is_in_the_toc(stem):
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_one_title_and_no_skipped_levels(stem):
-    path = NOTEBOOKS / f"{stem}.py"
-    if not path.is_file():
-        pytest.fail(f"notebooks/{stem}.py is missing")
+    path = _twin(stem, ".py")
     headings = _headings(jupytext.read(path))
     titles = [line for level, line in headings if level == 1]
     assert len(titles) == 1, f"{stem} needs exactly one `# Title`, found {titles}"
@@ -124,9 +126,7 @@ def test_one_title_and_no_skipped_levels(stem):
 def test_no_control_characters(stem):
     # A "\b" typed into a non-raw Python string becomes a backspace: "$\beta$" turns into "$<BS>eta$",
     # which MathJax cannot typeset.
-    path = NOTEBOOKS / f"{stem}.py"
-    if not path.is_file():
-        pytest.fail(f"notebooks/{stem}.py is missing")
+    path = _twin(stem, ".py")
     bad = [
         f"line {n}: {line.strip()[:80]!r}"
         for n, line in enumerate(path.read_text().splitlines(), 1)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from lib.palindrome.args import seeds_type
+from lib.palindrome.parser import build_parser
 from lib.palindrome.stats import longest_solved, solved_table, summarize
 from lib.palindrome.sweep import (
     Job,
@@ -117,16 +117,6 @@ def test_a_repeated_seed_is_an_error():
         summarize([_run("plain", "rnn", 5, 0, 1.0), _run("plain", "rnn", 5, 0, 0.5)])
 
 
-@pytest.mark.parametrize(
-    "text, seeds", [("0-4", [0, 1, 2, 3, 4]), ("3", [3]), ("2,0,2", [0, 2])]
-)
-def test_seed_lists_and_ranges(text, seeds):
-    assert seeds_type(text) == seeds
-
-
-@pytest.mark.parametrize("text", ["4-1", "-1", "a-b", ",", "1.5"])
-def test_bad_seed_lists_are_refused(text):
-    import argparse
-
-    with pytest.raises(argparse.ArgumentTypeError):
-        seeds_type(text)
+def test_sweep_takes_the_seed_lists_of_the_gan_commands():
+    args = build_parser().parse_args(["sweep", "--seeds", "0-2,7"])
+    assert args.seeds == (0, 1, 2, 7)

@@ -120,15 +120,7 @@ def test_evaluate_counts_correct_predictions():
 
 
 def test_lstm_learns_length_5_to_100_percent():
-    config = TrainConfig(
-        model="lstm",
-        length=5,
-        steps=600,
-        eval_every=25,
-        eval_size=500,
-        seed=0,
-        device="cpu",
-    )
+    config = TrainConfig(length=5, steps=600, eval_every=25, eval_size=500)
     history = train(config, show_progress=False)
     assert history.accuracy == 1.0
     assert history.steps < config.steps  # stopped early
@@ -142,18 +134,9 @@ def test_lstm_learns_length_5_to_100_percent():
 
 
 def test_curriculum_walks_through_its_stages():
-    config = TrainConfig(
-        length=12,
-        curriculum=True,
-        start_length=4,
-        growth=2.0,
-        steps=800,
-        eval_every=25,
-        eval_size=300,
-        hidden=32,
-        lr=3e-3,
-        device="cpu",
-    )
+    stages = dict(curriculum=True, start_length=4, growth=2.0)
+    config = TrainConfig(length=12, **stages, steps=800, eval_every=25, eval_size=300)
+    config = dataclasses.replace(config, hidden=32, lr=3e-3)
     history = train(config, show_progress=False)
     seen = [r.length for r in history.records]
     assert seen[0] == 4 and seen == sorted(seen)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lib.core.cli import existing_file, output_path, positive_int
+from lib.core.cli import existing_file, non_negative_int, output_path, positive_int
 
 
 def digit(text: str) -> int:
@@ -23,60 +23,6 @@ def unit_interval(text: str) -> float:
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"{text} must be in [0, 1)")
     return value
-
-
-def non_negative_int(text: str) -> int:
-    """argparse type: a whole number of at least 0."""
-    return 0 if text.strip() == "0" else positive_int(text)
-
-
-def parse_seeds(text: str) -> tuple[int, ...]:
-    """'0-2', '0,1,2' or a mix such as '0-2,5' -> distinct seeds >= 0 in the order given."""
-    seeds: list[int] = []
-    for part in text.split(","):
-        first, dash, last = (piece.strip() for piece in part.partition("-"))
-        if not first.isdigit() or (dash and not last.isdigit()):
-            raise ValueError(
-                f"{text!r} is not a list of seeds: give whole numbers >= 0, e.g. 0-2 or 0,1,2"
-            )
-        low, high = int(first), int(last) if dash else int(first)
-        if high < low:
-            raise ValueError(
-                f"the range {part.strip()!r} counts down: write it as {high}-{low}"
-            )
-        seeds.extend(range(low, high + 1))
-    twice = sorted({seed for seed in seeds if seeds.count(seed) > 1})
-    if twice:
-        raise ValueError(
-            f"seed {twice[0]} appears twice in {text!r}: give each seed once"
-        )
-    return tuple(seeds)
-
-
-def seed_list(text: str) -> tuple[int, ...]:
-    """argparse type: seeds as a range 0-2, a list 0,1,2, or both (``parse_seeds``)."""
-    try:
-        return parse_seeds(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
-
-
-ROOT_HELP = "folder with the prepared MNIST (`make data`; default $DLBOOK_DATA, else <repo>/data)"
-
-
-DEVICE_HELP = "auto (the accelerator when present), cpu, cuda, cuda:N or mps"
-
-
-def add_common(p: argparse.ArgumentParser, data: bool = False) -> None:
-    """--device, and with ``data`` the --root and --cache folders."""
-    p.add_argument("--device", default="auto", help=DEVICE_HELP)
-    if data:
-        p.add_argument("--root", default=None, help=ROOT_HELP)
-        p.add_argument(
-            "--cache",
-            default=None,
-            help="folder of cached models such as the classifier (default $DLBOOK_CACHE, else <repo>/cache)",
-        )
 
 
 def add_files(p: argparse.ArgumentParser, *flags: str) -> None:

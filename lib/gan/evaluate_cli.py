@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lib.gan.args import add_common, add_count, add_files, add_noise_seed
+from lib.core.cli import add_common
+from lib.gan.args import add_count, add_files, add_noise_seed
 from lib.gan.checkpoints import load_generator
 
 HELP = "print FID, the real-vs-real floor and class counts as JSON"

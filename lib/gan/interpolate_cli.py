@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from lib.core.cli import positive_int
-from lib.gan.args import add_common, add_files, add_noise_seed, digit
+from lib.core.cli import add_common, positive_int
+from lib.gan.args import add_files, add_noise_seed, digit
 from lib.gan.checkpoints import load_generator
 from lib.gan.interpolate import (
     METHODS,

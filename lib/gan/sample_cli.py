@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from lib.gan.args import add_common, add_count, add_files, add_noise_seed
+from lib.core.cli import add_common
+from lib.gan.args import add_count, add_files, add_noise_seed
 from lib.gan.checkpoints import load_generator
 from lib.gan.models import sample
 from lib.gan.snapshots import save_grid

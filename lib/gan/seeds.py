@@ -41,7 +41,7 @@ EVAL_NOISE_SEED = 0  # the noise of the scored samples, as in chapter 03
 class SeedsConfig:
     """One batch of seeds: which, where, and how they are trained and scored."""
 
-    seeds: tuple[int, ...]  # distinct seeds >= 0 (``lib.gan.args.parse_seeds``)
+    seeds: tuple[int, ...]  # distinct seeds >= 0 (``lib.core.cli.parse_seeds``)
     out: Path  # the results JSON; its folder must exist
     root: Path  # the prepared MNIST
     cache: Path  # trained runs and the classifier, reused when config, data and threads match

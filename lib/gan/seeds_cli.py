@@ -6,9 +6,9 @@ import sys
 import time
 from pathlib import Path
 
-from lib.core.cli import output_path, positive_int
+from lib.core.cli import add_common, output_path, positive_int, seed_list
 from lib.core.device import pick_device
-from lib.gan.args import add_common, add_count, seed_list
+from lib.gan.args import add_count
 
 HELP = "train chapter 03's recipe once per seed and score every run"
 DESCRIPTION = (

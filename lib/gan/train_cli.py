@@ -10,10 +10,17 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from lib.core.cli import positive_float, positive_int, require_folder
+from lib.core.cli import (
+    DEVICE_HELP,
+    ROOT_HELP,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    require_folder,
+)
 from lib.core.device import pick_device
 from lib.core.files import save_json
-from lib.gan.args import DEVICE_HELP, ROOT_HELP, non_negative_int, unit_interval
+from lib.gan.args import unit_interval
 from lib.gan.cache import DEFAULT_CONFIG
 from lib.gan.checkpoints import load_state, save_generator, save_state
 from lib.gan.config import GANConfig

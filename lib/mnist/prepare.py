@@ -36,12 +36,16 @@ SOURCES = ("npm", "torchvision")
 
 @dataclass(frozen=True)
 class SplitConfig:
-    """How the 10,000 npm digits are split into train and test."""
+    """How the 10,000 npm digits are split into train and test.
 
-    test_per_class: int = (
-        150  # digits of each class held out for testing (150 -> 1,500 test digits)
-    )
-    seed: int = 0  # seeds the per-class shuffle; the same seed gives the same split on every machine
+    Attributes:
+        test_per_class: digits of each class held out for testing (150 give 1,500 test digits)
+        seed: seed of the per-class shuffle; the same seed gives the same split on every
+            machine
+    """
+
+    test_per_class: int = 150
+    seed: int = 0
 
     def __post_init__(self) -> None:
         checks.whole("test_per_class", self.test_per_class)

@@ -30,11 +30,6 @@ def device_type(text: str) -> str:
     return text
 
 
-def seed_type(text: str) -> int:
-    """argparse type: a seed, a whole number of at least 0."""
-    return cli.whole_number(text, 0, "{value} is negative: seeds start at 0")
-
-
 def folder_type(text: str) -> Path:
     """argparse type: an existing folder."""
     if not Path(text).is_dir():
@@ -49,24 +44,6 @@ def lengths_type(text: str) -> list[int]:
     return [length_type(part) for part in text.split(",") if part.strip()] or [
         length_type("")
     ]
-
-
-def seeds_type(text: str) -> list[int]:
-    """argparse type: seeds as a range ``0-4`` or a list ``0,1,2``."""
-    first, dash, last = text.partition("-")
-    if dash and first.strip():
-        low, high = seed_type(first), seed_type(last)
-        if high < low:
-            raise argparse.ArgumentTypeError(
-                f"seed range {text!r} is empty: write low-high"
-            )
-        return list(range(low, high + 1))
-    seeds = [seed_type(part) for part in text.split(",") if part.strip()]
-    if not seeds:
-        raise argparse.ArgumentTypeError(
-            f"no seeds in {text!r}: write e.g. 0-4 or 0,1,2"
-        )
-    return sorted(set(seeds))
 
 
 def _names(kind: str, allowed: tuple[str, ...]):

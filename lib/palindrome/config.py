@@ -18,35 +18,51 @@ MODELS = ("lstm", "rnn")
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """One palindrome run. Vary it with ``dataclasses.replace``."""
+    """One palindrome run. Vary it with ``dataclasses.replace``.
 
-    # 'lstm' (gated cell) or 'rnn' (vanilla tanh recurrence)
+    Attributes:
+        model: lstm (the gated cell) or rnn (the vanilla tanh recurrence)
+        length: T, digits per palindrome; the model reads T-1 and predicts the last
+        steps: most training steps per run, the same for every model; early stop
+            usually ends the run well before
+        batch_size: fresh palindromes per step
+        lr: RMSprop learning rate, as in the reports
+        hidden: width of h (and c)
+        encoding: onehot (10 inputs) or scalar (the digit as one float, the reports' choice)
+        seed: seeds the weights, the training batches and the held-out set
+        clip: gradient-norm ceiling applied before each optimizer step
+        device: auto (an accelerator when present), cpu, cuda, cuda:N or mps
+        eval_every: steps between held-out checks (and early-stop checks)
+        eval_size: held-out palindromes; accuracy in steps of 1/eval_size
+        target_accuracy: stop once held-out accuracy at the full length reaches this
+        forget_bias: initial forget-gate bias b_f of the LSTM (the RNN has none); higher
+            keeps memory longer
+        curriculum: train through growing lengths first (default: on when the length
+            is above 30)
+        start_length: first curriculum length
+        growth: each curriculum stage is this many times longer than the last
+        advance_at: held-out accuracy at which the curriculum moves to the next length
+        stage_lr: each new curriculum stage multiplies the learning rate by this
+    """
+
     model: str = "lstm"
-    # T: digits per palindrome; the model reads T-1 and predicts the last
     length: int = 20
-    # most training steps; early stop usually ends the run well before
     steps: int = 4000
-    batch_size: int = 128  # fresh palindromes per step
-    lr: float = 1e-3  # RMSprop learning rate, as in the reports
-    hidden: int = 128  # width of h (and c)
-    # 'onehot' (input_dim 10) or 'scalar' (input_dim 1, the reports' choice)
+    batch_size: int = 128
+    lr: float = 1e-3
+    hidden: int = 128
     encoding: str = "onehot"
-    seed: int = 0  # seeds the weights, the training stream and the held-out stream
-    clip: float = 10.0  # gradient-norm ceiling applied before each optimizer step
-    device: str = "auto"  # 'auto' picks an accelerator when present; or cpu, cuda, mps
-    eval_every: int = 50  # steps between held-out evaluations (and early-stop checks)
-    eval_size: int = 1000  # held-out palindromes; accuracy in steps of 0.1%
-    # stop once held-out accuracy at the full length reaches this
+    seed: int = 0
+    clip: float = 10.0
+    device: str = "auto"
+    eval_every: int = 50
+    eval_size: int = 1000
     target_accuracy: float = 1.0
-    # initial b_f of the LSTM (the RNN has none); higher keeps memory longer
     forget_bias: float = 1.0
-    # train through growing lengths; None = on when length > 30
     curriculum: bool | None = None
-    start_length: int = 10  # first curriculum length
-    growth: float = 1.5  # each curriculum stage is this many times longer than the last
-    # held-out accuracy at which the curriculum moves to the next length
+    start_length: int = 10
+    growth: float = 1.5
     advance_at: float = 0.99
-    # each new curriculum stage multiplies the learning rate by this (see train)
     stage_lr: float = 0.7
 
     def __post_init__(self) -> None:

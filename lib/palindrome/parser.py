@@ -6,9 +6,10 @@ Defaults come from ``TrainConfig``; the sweep's budget and lengths are those of 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from lib.core import cli
+from lib.core.flags import add_config_flags
+from lib.core.paths import results_dir
 from lib.palindrome.args import (
     device_type,
     folder_type,
@@ -16,8 +17,6 @@ from lib.palindrome.args import (
     lengths_type,
     models_type,
     recipes_type,
-    seed_type,
-    seeds_type,
 )
 from lib.palindrome.config import MODELS, TrainConfig
 from lib.palindrome.data import ENCODINGS
@@ -28,101 +27,26 @@ SWEEP_LENGTHS = "5,10,15,20,25,30,40,50,70,100"
 SWEEP_STEPS = 2000  # the budget of every run of chapter 02's sweep, LSTM and RNN alike
 
 
+# TrainConfig's fields that every command takes as flags (train adds --model and --length).
+COMMON = (
+    "steps batch_size lr hidden encoding seed device clip eval_every eval_size "
+    "target_accuracy forget_bias curriculum start_length stage_lr"
+).split()
+TYPES = {
+    "model": MODELS,
+    "length": length_type,
+    "encoding": tuple(ENCODINGS),
+    "seed": cli.non_negative_int,
+    "device": device_type,
+    "forget_bias": float,
+    "start_length": length_type,
+}
+
+
 def _common(parser: argparse.ArgumentParser, steps: int = DEFAULTS.steps) -> None:
-    """The training flags shared by ``train`` and ``sweep``; defaults come from TrainConfig."""
-    d, add = DEFAULTS, parser.add_argument
-    add(
-        "--steps",
-        type=cli.positive_int,
-        default=steps,
-        help=f"most training steps per run, the same for every model; early stop usually ends "
-        f"sooner (default {steps})",
-    )
-    add(
-        "--batch-size",
-        type=cli.positive_int,
-        default=d.batch_size,
-        help=f"fresh palindromes per step (default {d.batch_size})",
-    )
-    add(
-        "--lr",
-        type=cli.positive_float,
-        default=d.lr,
-        help=f"RMSprop learning rate (default {d.lr})",
-    )
-    add(
-        "--hidden",
-        type=cli.positive_int,
-        default=d.hidden,
-        help=f"hidden size (default {d.hidden})",
-    )
-    add(
-        "--encoding",
-        choices=list(ENCODINGS),
-        default=d.encoding,
-        help="onehot (10 inputs, default) or scalar (the digit as one float)",
-    )
-    add(
-        "--seed",
-        type=seed_type,
-        default=d.seed,
-        help=f"seed of the weights, the training batches and the held-out set (default {d.seed})",
-    )
-    add(
-        "--device",
-        type=device_type,
-        default=d.device,
-        help="auto (CUDA when present), cpu, cuda, cuda:N or mps",
-    )
-    add(
-        "--clip",
-        type=cli.positive_float,
-        default=d.clip,
-        help=f"gradient-norm ceiling before each step (default {d.clip})",
-    )
-    add(
-        "--eval-every",
-        type=cli.positive_int,
-        default=d.eval_every,
-        help=f"steps between held-out checks (default {d.eval_every})",
-    )
-    add(
-        "--eval-size",
-        type=cli.positive_int,
-        default=d.eval_size,
-        help=f"held-out palindromes (default {d.eval_size})",
-    )
-    add(
-        "--target-accuracy",
-        type=cli.positive_float,
-        default=d.target_accuracy,
-        help=f"stop once held-out accuracy at the full length reaches this (default {d.target_accuracy})",
-    )
-    add(
-        "--forget-bias",
-        type=float,
-        default=d.forget_bias,
-        help=f"initial LSTM forget-gate bias (default {d.forget_bias})",
-    )
-    add(
-        "--curriculum",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="train through growing lengths first (default: on when the length is above 30)",
-    )
-    add(
-        "--start-length",
-        type=length_type,
-        default=d.start_length,
-        help=f"first curriculum length (default {d.start_length})",
-    )
-    add(
-        "--stage-lr",
-        type=cli.positive_float,
-        default=d.stage_lr,
-        help=f"learning-rate factor at each new curriculum stage (default {d.stage_lr})",
-    )
-    add(
+    """The training flags shared by every command, made from TrainConfig's fields."""
+    add_config_flags(parser, DEFAULTS, COMMON, TYPES, {"steps": steps})
+    parser.add_argument(
         "--threads",
         type=cli.positive_int,
         default=None,
@@ -130,19 +54,28 @@ def _common(parser: argparse.ArgumentParser, steps: int = DEFAULTS.steps) -> Non
     )
 
 
+def _listed(parser: argparse.ArgumentParser, flag: str, kind, default: str, text: str):
+    """A flag that takes a list, with its default written as the reader would type it."""
+    parser.add_argument(
+        flag, type=kind, default=kind(default), help=f"{text} (default {default})"
+    )
+
+
+def _out(parser: argparse.ArgumentParser, kind, name: str, text: str) -> None:
+    """--out, by default ``name`` in the repository's results folder."""
+    parser.add_argument(
+        "--out",
+        type=kind,
+        default=results_dir() / name,
+        help=f"{text} (default results/{name})",
+    )
+
+
 def _models_and_seeds(parser: argparse.ArgumentParser) -> None:
     """--models and --seeds, shared by ``sweep`` and ``transfer``."""
-    parser.add_argument(
-        "--models",
-        type=models_type,
-        default=list(MODELS),
-        help="comma-separated models (default lstm,rnn)",
-    )
-    parser.add_argument(
-        "--seeds",
-        type=seeds_type,
-        default=seeds_type("0-4"),
-        help="seeds, as a range 0-4 or a list 0,1,2 (default 0-4)",
+    _listed(parser, "--models", models_type, "lstm,rnn", "comma-separated models")
+    _listed(
+        parser, "--seeds", cli.seed_list, "0-4", "a range 0-4, a list 0,1,2 or both"
     )
 
 
@@ -158,18 +91,7 @@ def build_parser() -> cli.Parser:
         help="one run; prints a JSON summary",
         description="Train one model at one length.",
     )
-    tr.add_argument(
-        "--model",
-        choices=MODELS,
-        default=DEFAULTS.model,
-        help="lstm or rnn (default lstm)",
-    )
-    tr.add_argument(
-        "--length",
-        type=length_type,
-        default=DEFAULTS.length,
-        help=f"palindrome length T (default {DEFAULTS.length}); the curriculum starts above 30",
-    )
+    add_config_flags(tr, DEFAULTS, ("model", "length"), TYPES)
     tr.add_argument(
         "--history",
         type=cli.output_path,
@@ -183,31 +105,16 @@ def build_parser() -> cli.Parser:
         description="Train every combination; each run writes OUT/<run>.json and is "
         "skipped when that file exists, so a killed sweep resumes.",
     )
-    sw.add_argument(
-        "--lengths",
-        type=lengths_type,
-        default=lengths_type(SWEEP_LENGTHS),
-        help=f"comma-separated lengths (default {SWEEP_LENGTHS})",
-    )
+    _listed(sw, "--lengths", lengths_type, SWEEP_LENGTHS, "comma-separated lengths")
     _models_and_seeds(sw)
-    sw.add_argument(
-        "--recipes",
-        type=recipes_type,
-        default=list(RECIPES),
-        help="plain and/or curriculum (default both)",
-    )
+    _listed(sw, "--recipes", recipes_type, ",".join(RECIPES), "plain and/or curriculum")
     sw.add_argument(
         "--jobs",
         type=cli.positive_int,
         default=1,
         help="runs in parallel processes, one torch thread each (default 1)",
     )
-    sw.add_argument(
-        "--out",
-        type=folder_type,
-        default=Path("results/palindrome_runs"),
-        help="existing folder for the run files (default results/palindrome_runs)",
-    )
+    _out(sw, folder_type, "palindrome_runs", "existing folder for the run files")
     _common(sw, steps=SWEEP_STEPS)
     tf = sub.add_parser(
         "transfer",
@@ -215,12 +122,7 @@ def build_parser() -> cli.Parser:
         description="Train each model plainly at --length for every seed, then "
         "measure its held-out accuracy at many other lengths. Resumable.",
     )
-    tf.add_argument(
-        "--length",
-        type=length_type,
-        default=DEFAULTS.length,
-        help=f"length the models are trained at (default {DEFAULTS.length})",
-    )
+    add_config_flags(tf, DEFAULTS, ("length",), TYPES)
     _models_and_seeds(tf)
     tf.add_argument(
         "--size",
@@ -228,11 +130,6 @@ def build_parser() -> cli.Parser:
         default=500,
         help="held-out palindromes per evaluated length (default 500)",
     )
-    tf.add_argument(
-        "--out",
-        type=cli.output_path,
-        default=Path("results/palindrome_transfer.json"),
-        help="JSON file of the study (default results/palindrome_transfer.json)",
-    )
+    _out(tf, cli.output_path, "palindrome_transfer.json", "JSON file of the study")
     _common(tf, steps=SWEEP_STEPS)
     return parser
