@@ -12,5 +12,6 @@ Packages, laid out by chapter (each module opens with a docstring naming the cha
                    interpolation, evaluation, seeds, plots, tables, widgets (``python -m lib.gan``)
     core        -- what every chapter shares: paths, device, repro (seeds and threads), checks,
                    files (atomic writes, safe loads), cache (train or load), seeded construction,
-                   inference in chunks, progress bars, CLI helpers
+                   inference in chunks, progress bars, CLI helpers and flags made
+                   from config fields
 """

@@ -8,5 +8,7 @@ files     -- atomic writes (fsync, then rename) and safe ``weights_only=True`` c
 cache     -- ``cached()``: train once, then load, keyed by config, data and numeric context
 seeded    -- build a module under a fixed seed without touching the global RNG
 progress  -- tqdm.auto progress bars, off with ``TQDM_DISABLE=1``
-cli       -- command-line helpers: one-line errors with exit status 2, JSON summaries
+cli       -- command-line helpers: one-line errors with exit status 2, argument types (seed
+             lists among them), the shared --device/--root/--cache flags, JSON summaries
+flags     -- ``--field`` flags made from a config dataclass's documented fields
 """
