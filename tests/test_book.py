@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
+import browser_checks
 import pytest
 from conftest import ROOT, toc_documents
 
@@ -337,6 +338,42 @@ def _navigation_problems(page, doc) -> list[str]:
         elif not page.request.get(target).ok:
             problems.append(f"{css} link {target} does not answer")
     return problems
+
+
+@pytest.mark.parametrize("doc", PAGES)
+def test_nothing_scrolls_sideways_and_every_image_is_described(visit, doc):
+    page = visit(doc).page
+    _typeset_math(page)  # equations change width once typeset
+    problems = [
+        f"{width} px: {item}"
+        for width in browser_checks.WIDTHS
+        for item in browser_checks.overflowing(page, width)
+    ]
+    problems += [
+        f"no alt text: {img}" for img in browser_checks.images_without_alt(page)
+    ]
+    assert not problems, f"{doc}:\n" + "\n".join(problems)
+
+
+def test_one_search_box_per_page(visit):
+    page = visit(PAGES[0]).page
+    boxes = page.locator(".search-button-field:visible, .bd-search:visible")
+    assert boxes.count() + page.locator("button.search-button:visible").count() == 1
+
+
+def test_citations_link_to_the_bibliography(built_book):
+    references = built_book / "references.html"
+    assert references.is_file(), "no references page: add book/references.md to _toc"
+    ids = _parse(references).ids
+    cited = [
+        url
+        for page in _html_pages(built_book)
+        for url in _parse(page).links
+        if url.startswith("../references.html#") or url.startswith("references.html#")
+    ]
+    assert cited, "no chapter cites the bibliography"
+    for key in ("hochreiter1997long", "goodfellow2014generative", "cs324reports"):
+        assert any(key in i for i in ids), f"{key} is missing from the bibliography"
 
 
 def test_math_appears_somewhere(built_book):
