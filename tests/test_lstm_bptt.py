@@ -12,6 +12,8 @@ from lib.lstm.gradients import (
     decay_per_step,
     first_digit_task,
     hidden_grad_norms,
+    markdown_table,
+    plot_grad_norms,
 )
 from lib.lstm.rnn import RNN
 
@@ -144,3 +146,21 @@ def test_first_digit_task_is_seeded_one_hot():
     assert torch.equal(x, x2) and torch.equal(y, y2)
     assert torch.equal(x.sum(-1), torch.ones(4, 9, dtype=x.dtype))
     assert torch.equal(x[:, 0].argmax(-1), y)
+
+
+def test_markdown_table_has_a_row_per_entry():
+    table = markdown_table(["a", "b"], [[1, "x"], [2, "y"]]).splitlines()
+    assert table == ["| a | b |", "|---|---|", "| 1 | x |", "| 2 | y |"]
+
+
+def test_plot_grad_norms_zoom_adds_a_panel_with_one_curve():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    norms = {"RNN": torch.logspace(-5, 0, 10), "LSTM": torch.linspace(0.5, 1, 10)}
+    assert len(plot_grad_norms(norms).axes) == 1
+    fig = plot_grad_norms(norms, zoom="LSTM")
+    left, right = fig.axes
+    assert len(left.get_lines()) == 2 and len(right.get_lines()) == 1
+    # the same model keeps its colour in both panels
+    assert right.get_lines()[0].get_color() == left.get_lines()[1].get_color()

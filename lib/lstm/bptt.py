@@ -52,7 +52,10 @@ def head_backward(
 def step_backward(
     s: LSTMState, c_prev: torch.Tensor, dh: torch.Tensor, dc: torch.Tensor, model: LSTM
 ) -> StepGrads:
-    """Back through one step, given ∂L/∂h_t (``dh``) and what reaches c_t from step t+1 (``dc``)."""
+    """Back through one step (chapter 01, "One step backwards").
+
+    ``dh`` is ∂L/∂h_t; ``dc`` is what reaches c_t along the cell from step t+1.
+    """
     tanh_c = torch.tanh(s.c)  # (B, H)
     do = dh * tanh_c  # h = tanh(c) ⊙ o
     dc = dc + dh * s.o * (1 - tanh_c**2)  # both ways into c_t

@@ -56,6 +56,13 @@ def compare_grads(
     return rows
 
 
+def markdown_table(header: list[str], rows: list[list[object]]) -> str:
+    """A Markdown table (rendered by the book) of ``rows`` under ``header``."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def first_digit_task(
     batch: int, T: int, generator: torch.Generator, dtype: torch.dtype = torch.float64
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -102,24 +109,46 @@ def decay_per_step(norms: torch.Tensor) -> float:
     return (norms[0] / norms[-1]).item() ** (1.0 / (T - 1))
 
 
-def plot_grad_norms(norms: dict[str, torch.Tensor], ax=None):
-    """Plot ‖∂L/∂h_t‖ against t, one line per model, on a log y-axis; returns the Axes."""
+# Okabe-Ito colours (safe with the common colour-vision deficiencies) and line styles that
+# still tell the curves apart in grey print.
+COLOURS = ("#000000", "#D55E00", "#009E73", "#0072B2")
+STYLES = ("-", "--", "-.", ":")
+
+
+def _draw_norms(ax, norms: dict[str, torch.Tensor], keys: list[str]) -> None:
+    """One line per model, coloured and styled by its position in ``norms``."""
+    for k, label in enumerate(norms):
+        if label in keys:
+            values = norms[label].cpu().numpy()  # (T,)
+            style = dict(color=COLOURS[k % 4], linestyle=STYLES[k % 4], lw=2)
+            ax.semilogy(range(1, len(values) + 1), values, label=label, **style)
+    ax.set_xlabel("time step t (the loss is read at t = T)")
+    ax.grid(True, which="major", alpha=0.3)
+
+
+def plot_grad_norms(norms: dict[str, torch.Tensor], zoom: str | None = None):
+    """‖∂L/∂h_t‖ against t, one line per model, on a log y-axis (chapter 01's figure).
+
+    With ``zoom``, a second panel shows that one model alone on its own, much narrower
+    log axis, where shapes that the wide axis flattens become visible. Returns the Figure.
+    """
     import matplotlib.pyplot as plt  # only the notebooks need matplotlib
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
-    styles = ["-", "--", "-.", ":"]  # tell the lines apart in grey print as well
-    for k, (label, values) in enumerate(norms.items()):
-        ax.semilogy(
-            range(1, len(values) + 1),
-            values.cpu().numpy(),
-            styles[k % 4],
-            label=label,
-            lw=2,
+    if zoom is None:
+        fig, ax = plt.subplots(figsize=(7.5, 4))
+        axes = [ax]
+    else:
+        fig, axes = plt.subplots(
+            1, 2, figsize=(9, 4), gridspec_kw={"width_ratios": [3, 2]}
         )
-    ax.set_title("How far the loss reaches back: gradient norm per time step")
-    ax.set_xlabel("time step t (the loss is read at the last step)")
-    ax.set_ylabel(r"$\|\partial L / \partial h_t\|$ (log scale)")
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend()
-    return ax
+    _draw_norms(axes[0], norms, list(norms))
+    axes[0].set_title("All models")
+    for ax in axes:
+        ax.set_ylabel(r"$\|\partial L / \partial h_t\|$ (log scale)")
+    axes[0].legend(loc="lower right")
+    if zoom is not None:
+        _draw_norms(axes[1], norms, [zoom])
+        axes[1].set_title(f"{zoom} alone, zoomed in")
+        axes[1].grid(True, which="minor", alpha=0.15)
+    fig.tight_layout()
+    return fig
