@@ -4,17 +4,9 @@ import pytest
 import torch
 from torch.testing import assert_close
 
+from lib.lstm import gradients as diag
 from lib.lstm.bptt import lstm_backward, lstm_loss_and_grads, step_backward
 from lib.lstm.cell import LSTM
-from lib.lstm.gradients import (
-    autograd_loss_and_grads,
-    compare_grads,
-    decay_per_step,
-    first_digit_task,
-    hidden_grad_norms,
-    markdown_table,
-    plot_grad_norms,
-)
 from lib.lstm.rnn import RNN
 
 TOL = dict(atol=1e-10, rtol=1e-10)
@@ -35,7 +27,7 @@ def model_and_data(B, T, D=3, H=5, O=4, forget_bias=1.0, seed=0):
 def test_hand_gradients_match_autograd(B, T, forget_bias):
     model, x, y = model_and_data(B, T, forget_bias=forget_bias)
     loss, grads = lstm_loss_and_grads(model, x, y)
-    ref_loss, ref_grads = autograd_loss_and_grads(model, x, y)
+    ref_loss, ref_grads = diag.autograd_loss_and_grads(model, x, y)
     assert_close(loss, ref_loss, **TOL)
     assert list(grads) == list(ref_grads)
     for name in ref_grads:
@@ -50,7 +42,7 @@ def test_hidden_gradients_match_autograd(B, T):
     dh = lstm_backward(model, x, y).dh
     assert len(dh) == T
     assert_close(
-        torch.stack([d.norm() for d in dh]), hidden_grad_norms(model, x, y), **TOL
+        torch.stack([d.norm() for d in dh]), diag.hidden_grad_norms(model, x, y), **TOL
     )
 
 
@@ -73,19 +65,19 @@ def test_cell_path_is_diag_f():
 def test_a_wrong_gradient_is_caught():
     model, x, y = model_and_data(2, 5)
     _, grads = lstm_loss_and_grads(model, x, y)
-    _, ref = autograd_loss_and_grads(model, x, y)
+    _, ref = diag.autograd_loss_and_grads(model, x, y)
     grads["W_fh"] = grads["W_fh"] * (1 + 1e-6)
-    rows = {r.name: r for r in compare_grads(grads, ref)}
+    rows = {r.name: r for r in diag.compare_grads(grads, ref)}
     assert not rows["W_fh"].matches and rows["W_gx"].matches
 
 
 def test_compare_grads_rejects_different_names():
     with pytest.raises(ValueError):
-        compare_grads({"a": torch.zeros(1)}, {"b": torch.zeros(1)})
+        diag.compare_grads({"a": torch.zeros(1)}, {"b": torch.zeros(1)})
 
 
 def test_compare_grads_flags_shape_mismatch():
-    (row,) = compare_grads({"a": torch.zeros(2)}, {"a": torch.zeros(3)})
+    (row,) = diag.compare_grads({"a": torch.zeros(2)}, {"a": torch.zeros(3)})
     assert not row.matches
 
 
@@ -108,7 +100,7 @@ def test_rnn_hidden_grad_norms_match_manual_backprop():
     """For the RNN, ∂L/∂h_{t-1} = (∂L/∂h_t ⊙ (1 - h_t²)) W_hh, written out by hand."""
     torch.manual_seed(0)
     model = RNN(10, 6, 10).double()
-    x, y = first_digit_task(3, 7, torch.Generator().manual_seed(0))
+    x, y = diag.first_digit_task(3, 7, torch.Generator().manual_seed(0))
     with torch.no_grad():
         hs = model.hiddens(x)
         p = hs[-1] @ model.W_ph.T + model.b_p
@@ -119,13 +111,13 @@ def test_rnn_hidden_grad_norms_match_manual_backprop():
         for h in reversed(hs[1:]):
             dh = (dh * (1 - h**2)) @ model.W_hh
             norms.append(dh.norm())
-    assert_close(hidden_grad_norms(model, x, y), torch.stack(norms[::-1]), **TOL)
+    assert_close(diag.hidden_grad_norms(model, x, y), torch.stack(norms[::-1]), **TOL)
     assert all(p.grad is None for p in model.parameters())
 
 
 def test_hidden_grad_norms_rejects_other_models():
     with pytest.raises(ValueError):
-        hidden_grad_norms(
+        diag.hidden_grad_norms(
             torch.nn.Linear(3, 3),
             torch.zeros(1, 2, 3),
             torch.zeros(1, dtype=torch.long),
@@ -134,23 +126,18 @@ def test_hidden_grad_norms_rejects_other_models():
 
 def test_decay_per_step():
     norms = torch.tensor([0.125, 0.25, 0.5, 1.0])
-    assert decay_per_step(norms) == pytest.approx(0.5)
+    assert diag.decay_per_step(norms) == pytest.approx(0.5)
     with pytest.raises(ValueError):
-        decay_per_step(torch.tensor([1.0]))
+        diag.decay_per_step(torch.tensor([1.0]))
 
 
 def test_first_digit_task_is_seeded_one_hot():
-    x, y = first_digit_task(4, 9, torch.Generator().manual_seed(3))
-    x2, y2 = first_digit_task(4, 9, torch.Generator().manual_seed(3))
+    x, y = diag.first_digit_task(4, 9, torch.Generator().manual_seed(3))
+    x2, y2 = diag.first_digit_task(4, 9, torch.Generator().manual_seed(3))
     assert x.shape == (4, 9, 10) and y.shape == (4,)
     assert torch.equal(x, x2) and torch.equal(y, y2)
     assert torch.equal(x.sum(-1), torch.ones(4, 9, dtype=x.dtype))
     assert torch.equal(x[:, 0].argmax(-1), y)
-
-
-def test_markdown_table_has_a_row_per_entry():
-    table = markdown_table(["a", "b"], [[1, "x"], [2, "y"]]).splitlines()
-    assert table == ["| a | b |", "|---|---|", "| 1 | x |", "| 2 | y |"]
 
 
 def test_plot_grad_norms_zoom_adds_a_panel_with_one_curve():
@@ -158,8 +145,8 @@ def test_plot_grad_norms_zoom_adds_a_panel_with_one_curve():
 
     matplotlib.use("Agg")
     norms = {"RNN": torch.logspace(-5, 0, 10), "LSTM": torch.linspace(0.5, 1, 10)}
-    assert len(plot_grad_norms(norms).axes) == 1
-    fig = plot_grad_norms(norms, zoom="LSTM")
+    assert len(diag.plot_grad_norms(norms).axes) == 1
+    fig = diag.plot_grad_norms(norms, zoom="LSTM")
     left, right = fig.axes
     assert len(left.get_lines()) == 2 and len(right.get_lines()) == 1
     # the same model keeps its colour in both panels

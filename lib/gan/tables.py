@@ -1,59 +1,15 @@
-"""Small HTML tables for chapters 03 and 04 (the recipe comparison, the seeds, the two networks).
+"""The rows of chapters 03-04's tables: the two networks' layers and the recipe comparison.
 
-Plain HTML with one tag per line, so that a stored notebook output stays narrow (no line of it is
-wider than the book's 88-character code column) and reads well in a diff. No pandas needed.
+The tables themselves are Markdown, made by ``lib.core.tables.markdown_table``.
 """
 
 from __future__ import annotations
 
-import html
-from typing import Any, Sequence
+from typing import Sequence
 
 from torch import nn
 
-
-def html_table(
-    columns: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = ""
-) -> str:
-    """An HTML table: a header row of ``columns``, then ``rows``; numbers are right-aligned.
-
-    Cells are written as given (format numbers before); text is escaped, except that a line break
-    written as ``\\n`` becomes ``<br>``.
-    """
-
-    def cell(tag: str, value: Any) -> str:
-        text = html.escape(str(value)).replace("\n", "<br>")
-        align = (
-            ' style="text-align:right"'
-            if isinstance(value, (int, float)) or _numeric(text)
-            else ""
-        )
-        return f"  <{tag}{align}>{text}</{tag}>"
-
-    lines = ["<table>"] + (
-        [f"<caption>{html.escape(caption)}</caption>"] if caption else []
-    )
-    lines += [
-        "<thead><tr>",
-        *(cell("th", c) for c in columns),
-        "</tr></thead>",
-        "<tbody>",
-    ]
-    for row in rows:
-        lines += ["<tr>", *(cell("td", value) for value in row), "</tr>"]
-    return "\n".join([*lines, "</tbody>", "</table>"])
-
-
-def _numeric(text: str) -> bool:
-    """Text that reads as a number or a range of numbers (``1,234``, ``12.5``, ``98 – 130``, ``320 ± 14``)."""
-    stripped = (
-        text.replace(",", "")
-        .replace(" ", "")
-        .replace("–", "")
-        .replace("±", "")
-        .replace(".", "")
-    )
-    return stripped.isdigit()
+from lib.core.tables import markdown_table
 
 
 def layer_rows(net: nn.Module) -> list[tuple[str, str, str]]:
@@ -71,3 +27,40 @@ def layer_rows(net: nn.Module) -> list[tuple[str, str, str]]:
         count = sum(p.numel() for p in layer.parameters())
         rows.append((str(index), what, f"{count:,}" if count else ""))
     return rows
+
+
+def recipe_tables(results: Sequence[dict], names: Sequence[str]) -> tuple[str, str]:
+    """Chapter 03's recipe comparison as two narrow tables: what each recipe reached (quality),
+    and what it spent (cost). ``names`` are short names of the recipes, in the order of ``results``."""
+    quality = [
+        (
+            name,
+            f"{r['fid_mean']:.0f} ± {r['fid_std']:.0f}",
+            r["min_classes_present"],
+            f"{r['class_evenness_mean']:.3f}",
+        )
+        for name, r in zip(names, results)
+    ]
+    cost = [
+        (
+            name,
+            f"{r['d_updates_mean']:,.0f}",
+            f"{r['g_updates_mean']:,.0f}",
+            f"{r['epochs_mean']:.1f}",
+            f"{r['cpu_seconds_mean']:.1f}",
+            f"{r['wall_seconds_mean']:.1f}",
+        )
+        for name, r in zip(names, results)
+    ]
+    return (
+        markdown_table(
+            ["recipe", "FID,\nmean ± sd", "classes,\nworst seed", "evenness"],
+            quality,
+            caption="What each recipe reached (means over the seeds)",
+        ),
+        markdown_table(
+            ["recipe", "D\nupdates", "G\nupdates", "epochs", "CPU s", "wall s"],
+            cost,
+            caption="What each recipe spent (means over the seeds)",
+        ),
+    )

@@ -56,13 +56,6 @@ def compare_grads(
     return rows
 
 
-def markdown_table(header: list[str], rows: list[list[object]]) -> str:
-    """A Markdown table (rendered by the book) of ``rows`` under ``header``."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def first_digit_task(
     batch: int, T: int, generator: torch.Generator, dtype: torch.dtype = torch.float64
 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -11,6 +11,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
+from lib.core.tables import markdown_table
+
 SOLVED = 0.99  # held-out accuracy that counts as "solved"
 
 
@@ -97,15 +99,9 @@ def solved_table(
     """A Markdown table: one row per length, "k/n" seeds solved per recipe and model."""
     names = {"lstm": "LSTM", "rnn": "RNN"}
     columns = [(r, m) for r in recipes for m in models]
-    lengths = sorted({c.length for c in cells.values()})
-    head = "| T | " + " | ".join(f"{names.get(m, m)}, {r}" for r, m in columns) + " |"
-    rule = "|---:|" + "---:|" * len(columns)
+    header = ["T"] + [f"{names.get(m, m)}, {r}" for r, m in columns]
     rows = []
-    for t in lengths:
+    for t in sorted({c.length for c in cells.values()}):
         found = [cells.get((r, m, t)) for r, m in columns]
-        rows.append(
-            f"| {t} | "
-            + " | ".join(f"{c.solved}/{c.n}" if c else "-" for c in found)
-            + " |"
-        )
-    return "\n".join([head, rule, *rows])
+        rows.append([t] + [f"{c.solved}/{c.n}" if c else "-" for c in found])
+    return markdown_table(header, rows)

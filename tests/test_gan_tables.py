@@ -1,0 +1,40 @@
+"""The rows of chapters 03 and 04's tables: the layers, and the recipes' quality and cost."""
+
+from lib.gan import Discriminator
+from lib.gan.tables import layer_rows, recipe_tables
+
+
+def _rows(table: str) -> list[list[str]]:
+    """The cells of a Markdown table, row by row, after its caption and header rule."""
+    lines = [line for line in table.splitlines() if line.startswith("|")]
+    return [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
+
+
+def _header(table: str) -> list[str]:
+    line = next(line for line in table.splitlines() if line.startswith("|"))
+    return [c.strip() for c in line.strip("|").split("|")]
+
+
+def test_recipe_tables_split_quality_from_cost():
+    run = {"fid": 300.0}
+    result = dict(
+        fid_mean=320.4,
+        fid_std=14.2,
+        min_classes_present=10,
+        class_evenness_mean=0.96,
+        d_updates_mean=3019,
+        g_updates_mean=3019,
+        epochs_mean=22.9,
+        cpu_seconds_mean=75.0,
+        wall_seconds_mean=88.2,
+        runs=[run],
+    )
+    quality, cost = recipe_tables([result], ["C"])
+    assert len(_header(quality)) == 4 and len(_header(cost)) == 6
+    assert _rows(quality) == [["C", "320 ± 14", "10", "0.960"]]
+    assert _rows(cost) == [["C", "3,019", "3,019", "22.9", "75.0", "88.2"]]
+
+
+def test_layer_rows_have_one_row_per_layer():
+    rows = layer_rows(Discriminator())
+    assert rows[0] == ("0", "Linear 784 → 512", "401,920") and rows[-1][2] == "257"
