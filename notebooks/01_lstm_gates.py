@@ -44,6 +44,7 @@ from IPython.display import Markdown
 from torch import nn
 
 from lib.core.repro import pin_threads, seed_everything
+from lib.core.tables import markdown_table
 from lib.lstm.bptt import lstm_backward, lstm_loss_and_grads, step_backward
 from lib.lstm.cell import LSTM
 from lib.lstm.gradients import (
@@ -52,7 +53,6 @@ from lib.lstm.gradients import (
     decay_per_step,
     first_digit_task,
     hidden_grad_norms,
-    markdown_table,
     plot_grad_norms,
 )
 from lib.lstm.rnn import RNN
@@ -89,7 +89,7 @@ def show_source(fn) -> Markdown:
 #
 # $$ h_t = \tanh(c_t) \odot o_t \tag{6} $$
 #
-# ```{figure} ../figures/lstm_cell.svg
+# ```{figure} figures/lstm_cell.svg
 # :alt: A diagram of one LSTM step. The inputs x_t and h_(t-1) run along the bottom into four boxes: the forget gate f_t, the input gate i_t and the output gate o_t, each a sigmoid, and the candidate g_t, a tanh. Along the top runs the cell state from c_(t-1) to c_t: it is multiplied by f_t, then the product of g_t and i_t is added. On the right, tanh(c_t) is multiplied by o_t to give h_t.
 # :width: 100%
 #
@@ -270,7 +270,7 @@ assert is_diag_f
 # for the same model and the same batch, in float64, to an absolute and relative tolerance of
 # $10^{-10}$. The sequences are 15 random digits and the target is the first digit.
 
-# %% mystnb={"markdown_format": "myst"}
+# %%
 torch.manual_seed(3)
 model = LSTM(input_dim=10, hidden_dim=32, output_dim=10)
 x, y = first_digit_task(batch=8, T=15, generator=gen)  # x: (8, 15, 10), y: (8,)
@@ -315,7 +315,7 @@ assert same
 # $\sigma(3) \approx 0.95$. The whole computation is in float64, because the RNN's gradient becomes too
 # small for float32 to represent.
 
-# %% mystnb={"markdown_format": "myst"}
+# %%
 T, H = 100, 128
 x_long, y_long = first_digit_task(batch=32, T=T, generator=gen)  # (32, 100, 10), (32,)
 
@@ -390,7 +390,7 @@ fig = plot_grad_norms(norms, zoom="LSTM b_f=3")
 #
 # The cell below checks these statements on the measured numbers (expand it to see the code).
 
-# %% mystnb={"markdown_format": "myst"} tags=["hide-input"]
+# %% tags=["hide-input"]
 n_rnn, n_f3 = norms["RNN"], norms["LSTM b_f=3"]
 low = int(n_f3.argmin())  # index of the lowest point: t = low + 1
 last_drop = (n_f3[-1] / n_f3[-2]).item()  # from t = T to t = T - 1

@@ -21,6 +21,10 @@
 # difficulty is memory: complete a palindrome. We train both networks at a range of lengths and
 # look for the length at which each one stops learning.
 #
+# The task and the first recipe come from *the reports*: the two student reports of the CS324
+# Deep Learning Assignment 3 whose recipes this book starts from {cite:p}`cs324reports`. Every
+# setting taken from them is stated where it is used.
+#
 # One training run is a poor witness. Its result is a chaotic function of the random seed and even
 # of how the CPU rounds its sums: the same command,
 # `python -m lib.palindrome train --model rnn --length 15 --seed 1 --steps 400`, ended at 61%
@@ -35,15 +39,20 @@
 # %%
 import dataclasses
 
+import torch
 from IPython.display import Markdown
 
-from lib.core.paths import results_dir
+from lib.core.paths import results_dir, web_dir
 from lib.core.repro import pin_threads, seed_everything
+from lib.core.tables import config_table, markdown_table
 from lib.palindrome import TrainConfig, accuracy_by_length, palindromes, split, train
+from lib.palindrome.data import encode
 from lib.palindrome.plots import plot_curriculum, plot_curves, plot_seeds, plot_transfer
 from lib.palindrome.stats import longest_solved, solved_table, summarize
 from lib.palindrome.sweep import RECIPES, load_runs, load_sweep
 from lib.palindrome.transfer import curves
+from lib.web.encode import decode, read_script
+from lib.web.lstm import lstm_from_payload
 
 pin_threads()
 gen = seed_everything(0)
@@ -73,23 +82,26 @@ print("scalar inputs: ", tuple(split(digits, "scalar")[0].shape))
 
 # %% [markdown]
 # Each digit enters the network either one-hot (a vector of ten with a single 1, the default
-# here) or as a single number $0, 1, \dots, 9$ (the *scalar* encoding of the reports the book
-# starts from, `encoding="scalar"`). One-hot inputs do not suggest that 7 is "closer" to 8 than
+# here) or as a single number $0, 1, \dots, 9$ (the reports' *scalar* encoding,
+# `encoding="scalar"`). One-hot inputs do not suggest that 7 is "closer" to 8 than
 # to 2, which makes the read-out easier to learn.
 #
 # ## The recipe
 #
-# Both networks have 128 hidden units and a linear read-out of their last hidden state, trained
-# with RMSprop at learning rate $10^{-3}$, batches of 128 freshly drawn palindromes at every step,
-# and the gradient's norm clipped at 10 before each update. Every 50 steps we measure accuracy on
-# 1,000 held-out palindromes (drawn from their own seed stream) and stop as soon as it reaches
-# 100%. The LSTM's forget-gate bias starts at 1, the usual choice that makes the cell keep most of
-# its content at first. Both models get the **same budget: at most 2,000 training steps** per run.
+# The core of the recipe is the reports'. Both networks have 128 hidden units and a linear
+# read-out of their last hidden state, trained with RMSprop {cite:p}`tieleman2012rmsprop` at
+# learning rate $10^{-3}$, batches of 128 freshly drawn palindromes at every step, and the
+# gradient's norm clipped at 10 before each update, the remedy of
+# {cite:t}`pascanu2013difficulty` for the rare step whose gradient explodes. Every 50 steps we
+# measure accuracy on 1,000 held-out palindromes (drawn from their own seed stream) and stop as
+# soon as it reaches 100%. The LSTM's forget-gate bias starts at 1
+# {cite:p}`jozefowicz2015empirical`, which makes the forget gates {cite:p}`gers2000learning`
+# keep most of the cell's content at first. Both models get the **same budget: at most 2,000
+# training steps** per run.
 
 # %%
 base = TrainConfig(steps=2000, device="cpu")
-for name, value in dataclasses.asdict(base).items():
-    print(f"{name:<16}{value}")
+Markdown(config_table(base))
 
 # %% [markdown]
 # ## Five seeds per experiment
@@ -109,11 +121,12 @@ runs = load_runs(results_dir() / "palindrome_runs")
 cells = summarize(runs)
 seeds = sorted({r["seed"] for r in runs})
 lengths = sorted({r["length"] for r in runs})
-print(f"{len(runs)} runs: seeds {seeds}, lengths {lengths}")
+print(f"{len(runs)} runs")
+print(f"seeds:   {', '.join(map(str, seeds))}")
+print(f"lengths: {', '.join(map(str, lengths))}")
 print(f"budget of every run: {sorted({r['config']['steps'] for r in runs})} steps")
-print(
-    f"training time of all runs added up: {sum(r['seconds'] for r in runs) / 3600:.1f} hours"
-)
+hours = sum(r["seconds"] for r in runs) / 3600
+print(f"training time of all runs added up: {hours:.1f} hours")
 assert (
     len(runs) == len(cells) * len(seeds) == 2 * len(RECIPES) * len(lengths) * len(seeds)
 )
@@ -121,10 +134,13 @@ assert (
 # %% [markdown]
 # ## Learning, as it happens
 #
-# The curves below show held-out accuracy during plain training at four lengths, one thin line
-# per seed. At $T = 5$ and $10$ every run is done at its first evaluation, so they are left out.
+# The curves below show held-out accuracy during plain training at four lengths: one row per
+# length, one column per model, one line per seed. A line ends in a dot where its seed reached
+# 100% and in a cross where its budget of 2,000 steps ran out; the faint horizontal lines mark
+# every 10%. At $T = 5$ and $10$ every run is done within 350 steps, so those lengths are left
+# out.
 
-# %%
+# %% mystnb={"image": {"alt": "Eight panels of held-out accuracy against training step, LSTM on the left and vanilla RNN on the right, for T = 15, 20, 25 and 30 from top to bottom, five seeds each. Every LSTM seed reaches 100 percent at T = 15 and 20; at T = 25 two LSTM seeds run out of budget at 58 and 30 percent; at T = 30 four finish by step 750 and one stays near chance for 1,400 steps. Many RNN seeds sit for hundreds of steps on plateaus near 20, 50 or 90 percent, and no RNN seed finishes at T = 25."}}
 plain = [r for r in runs if r["recipe"] == "plain"]
 fig = plot_curves(plain, lengths=(15, 20, 25, 30))
 
@@ -139,9 +155,10 @@ fig = plot_curves(plain, lengths=(15, 20, 25, 30))
 #   weaker. At $T = 25$ and $30$ some LSTM seeds are done in 700 steps while others need 1,600 or
 #   run out of budget.
 # * Learning is often *not* all or nothing. Many runs climb in stairs, with long plateaus near
-#   20% or 30%. A network that carries $k$ of the ten digits perfectly and guesses among the
-#   other $10-k$ scores $k/10 + 1/10 = (k+1)/10$, so a plateau at 20% or 30% is what learning one
-#   or two digits at a time looks like.
+#   20% or 30%, and some RNN runs near 50% or 90%. A network that carries $k$ of the ten digits
+#   perfectly and guesses among the other $10-k$ scores about $k/10 + 1/10 = (k+1)/10$, so a
+#   plateau at 20% or 30% is what learning one or two digits at a time looks like (exercise 4
+#   asks you to check this on a run of your own).
 #
 # ## Accuracy against length
 #
@@ -150,21 +167,25 @@ fig = plot_curves(plain, lengths=(15, 20, 25, 30))
 # trains plainly at the full length; the right one uses the curriculum described below. The table
 # under it counts, for each length, the seeds that reached 99%.
 
-# %%
+# %% mystnb={"image": {"alt": "Two panels of final held-out accuracy against palindrome length on a log axis, the LSTM as a blue solid line and the vanilla RNN as an orange dashed line, each the median of five seeds with a shaded range and a dot per seed. Left, plain training: both models are at 100 percent up to T = 10; the RNN's median drops at T = 25 and the LSTM's after T = 30; from T = 50 the LSTM is at chance while the RNN's median lies between 20 and 30 percent. Right, the curriculum: both medians stay at 100 percent up to T = 100; three RNN runs, at three different lengths, end near 78 percent."}}
 fig = plot_seeds(cells)
 
 # %%
 Markdown(solved_table(cells, RECIPES, ("lstm", "rnn")))
 
 # %%
-for recipe in RECIPES:
-    for model in ("lstm", "rnn"):
-        every = longest_solved(cells, recipe, model, quorum=len(seeds))
-        most = longest_solved(cells, recipe, model, quorum=len(seeds) // 2 + 1)
-        print(
-            f"{recipe:>10} {model:>4}: all seeds solve every T up to {every}; "
-            f"a majority up to {most}"
-        )
+reach = [
+    [
+        recipe,
+        model.upper(),
+        longest_solved(cells, recipe, model, quorum=len(seeds)),
+        longest_solved(cells, recipe, model, quorum=len(seeds) // 2 + 1),
+    ]
+    for recipe in RECIPES
+    for model in ("lstm", "rnn")
+]
+header = ["recipe", "model", "every T up to, all seeds", "every T up to, a majority"]
+Markdown(markdown_table(header, reach))
 
 # %% [markdown]
 # Read the table from the top. Trained plainly, both networks learn the short palindromes, and
@@ -182,6 +203,9 @@ for recipe in RECIPES:
 #
 # With the curriculum (right panel) both networks reach every length up to 100 in most seeds;
 # the next sections show what that means.
+#
+# The second table reads the first one from the top down: for each recipe and model, the
+# longest length up to which every shorter length is solved too, by all seeds and by most.
 #
 # ## A spot check, trained on this page
 #
@@ -225,7 +249,7 @@ for (model, length), history in live.items():  # every saved seed solved these c
 # The figure shows every seed and their median, and, as dots, the LSTM just trained on this
 # page at $T = 20$.
 
-# %%
+# %% mystnb={"image": {"alt": "Held-out accuracy against palindrome length from 10 to 100 for models trained at T = 20, five seeds per model as thin lines and their median as a thick line. The LSTM stays near 100 percent from T = 15 to 25 and slowly declines to a median near 80 percent at T = 100. The vanilla RNN is at 100 percent only at T = 20; elsewhere its median is zero, with a few seeds spiking at scattered lengths. Dots mark this page's LSTM run, which follows the LSTM seeds."}}
 study = load_sweep(results_dir() / "palindrome_transfer.json")
 saved = {m: curves(study, m) for m in ("lstm", "rnn")}
 fresh = {
@@ -240,9 +264,10 @@ fig = plot_transfer(saved, trained_at=20, live=fresh)
 #
 # The LSTM keeps its accuracy well beyond the length it was trained at: every seed stays at 99%
 # or more from $T = 15$ to $25$, and is still far above chance at five times the length,
-# $T = 100$. It has learnt a *latch*: it writes $d_1$ into its cell at the first step and then
-# holds it, with forget gates close to 1 and input gates close to 0. The latch is not perfect:
-# a little of the stored digit leaks at every step, and how much differs from seed to seed, so
+# $T = 100$. It has learnt to *store* $d_1$ in its cell and to keep it there, whatever the
+# digits that follow (the live model below shows how one such LSTM does it). The store is not
+# perfect: a little of the stored digit is lost at every step, and how much differs from seed
+# to seed, so
 # the seeds fan out the further they are read from $T = 20$.
 #
 # The RNN is right at $T = 20$ (in the four seeds that learnt it) and wrong at nearly every
@@ -252,20 +277,25 @@ fig = plot_transfer(saved, trained_at=20, live=fresh)
 # each RNN seed, the lengths where it is right again.
 
 # %%
+rows = []
 for run in sorted((r for r in study if r["model"] == "rnn"), key=lambda r: r["seed"]):
-    right = [int(t) for t, a in run["accuracy"].items() if a >= 0.99]
+    right = [t for t, a in run["accuracy"].items() if a >= 0.99]
     wrong = sum(a < 0.1 for t, a in run["accuracy"].items() if int(t) != 20)
-    print(
-        f"RNN seed {run['seed']}: right at T = {right}; "
-        f"below chance at {wrong} of {len(run['accuracy']) - 1} other lengths"
+    others = len(run["accuracy"]) - 1
+    rows.append(
+        [run["seed"], ", ".join(right) or "none", f"{wrong} of {others} other lengths"]
     )
+header = ["RNN seed", "right (99%) at T", "below chance at"]
+Markdown(markdown_table(header, rows))
 
 # %% [markdown]
 # One seed gives the game away: it is right at $T = 14, 20, 26, 50$ and $80$, lengths that differ
 # by multiples of 6. Its memory turns like a wheel with a period of six steps, and the read-out
 # works whenever the wheel comes back to the position it was trained on.
+#
+# The next cell checks these statements against the saved seeds and this page's LSTM.
 
-# %%
+# %% tags=["hide-input"]
 lstm_near = [min(saved["lstm"][t]) for t in range(15, 26)]  # every seed, T = 15 .. 25
 rnn_other = [a for t, accs in saved["rnn"].items() if t != 20 for a in accs]
 assert min(lstm_near) >= 0.99 and min(saved["lstm"][100]) > 0.3  # the LSTM's latch
@@ -278,12 +308,70 @@ near = [
 assert min(near) >= 0.9, near
 
 # %% [markdown]
+# ### The memory, live in this page
+#
+# You can watch an LSTM remember. The box below runs one in your browser, with no server:
+# chapter 02's plain recipe trained at $T = 20$ with seed 0, so it reads 19 digits and names the
+# 20th. Type digits, or ask for a random palindrome. The bars are the probabilities it gives the
+# last digit (green: the first digit, which a palindrome ends with). The picture shows the cell
+# state $c_t$ of 24 of its 128 units over time, blue for negative and orange for positive. The
+# units are ordered by $\eta^2$, the share of the variance of a unit's final cell state, across
+# 2,000 palindromes, that the first digit explains.
+#
+# This network does not keep $d_1$ in a few dedicated units behind closed input gates, the
+# textbook picture of a latch. The first digit explains at least 90% of the final cell state of
+# *every* one of its 128 units, and the cell keeps moving: its size grows from about 0.04 after
+# the first digit to about 4 after the nineteenth, while the gates stay half open (forget gates
+# near 0.8, input gates near 0.55 on average). The first digit sends the cell towards one of ten
+# regions, and the feedback through $h$ carries it further in that direction at every step;
+# the later digits do not move it out. Change only the first digit and every row changes
+# colour; change a later one and the rows barely move. The menu shows the gates instead of
+# the cell. Reading one trained network is an anecdote, not a statistic: other seeds may store
+# the digit differently.
+#
+# <div class="dlbook-live" data-dlbook-live="lstm">This box runs in the book's HTML pages; in
+# JupyterLab, train a model above and call it on your own digits instead.</div>
+# <script src="../web/lstm_model.js"></script>
+# <script src="../web/live.js"></script>
+#
+# The weights are exported by `python -m lib.web export --only lstm`, which trains this model
+# and writes `book/_extra/web/lstm_model.js`; the cell below reads what was exported.
+
+# %% tags=["hide-input"]
+page_lstm = read_script(web_dir() / "lstm_model.js")
+trained_at = page_lstm["trained"]
+top = page_lstm["order"][:3]
+eta2 = decode(page_lstm["eta2"], "float32", (page_lstm["hidden"],))
+assert (trained_at["length"], trained_at["seed"], trained_at["model"]) == (
+    20,
+    0,
+    "lstm",
+)
+assert trained_at["heldout_accuracy"] >= 0.99 and (eta2 >= 0.9).all()
+page_model = lstm_from_payload(page_lstm)
+digits = palindromes(500, 20, torch.Generator().manual_seed(5))
+with torch.no_grad():
+    steps = page_model.states(encode(digits[:, :-1]))
+size = [s.c.abs().mean().item() for s in steps]  # mean |c_t| over units and palindromes
+gates = {g: torch.stack([getattr(s, g) for s in steps]).mean().item() for g in "fi"}
+assert size[0] < 0.1 and 2 < size[-1] < 8 and sorted(size) == size, size
+assert 0.7 < gates["f"] < 0.9 and 0.45 < gates["i"] < 0.65, gates
+Markdown(
+    f"The page's LSTM: trained at $T = {trained_at['length']}$ with seed "
+    f"{trained_at['seed']}, {trained_at['heldout_accuracy']:.1%} right on 1,000 fresh "
+    f"palindromes. Its three most first-digit-bound units are "
+    + ", ".join(f"{u} ($\\eta^2 = {eta2[u]:.2f}$)" for u in top)
+    + f"; {int((eta2 > 0.5).sum())} of {page_lstm['hidden']} units have $\\eta^2 > 0.5$."
+)
+
+# %% [markdown]
 # ## Longer palindromes: a curriculum
 #
 # Above $T = 30$ plain training stops working. At initialisation each forget gate passes about 73%
 # of the cell ($\sigma(1) \approx 0.73$), so the first digit's trace, and the gradient that would
 # teach the network to keep it, shrink roughly like $0.73^{T}$: about $10^{-4}$ at $T = 30$ and
-# $10^{-14}$ at $T = 100$. For the RNN it is worse.
+# $10^{-14}$ at $T = 100$. For the RNN it is worse: chapter 01 measured twenty orders of
+# magnitude lost over 100 steps, the vanishing gradient of {cite:t}`bengio1994learning`.
 #
 # The transfer study suggests a way out: an LSTM trained at $T = 20$ already does well at
 # $T = 30$, so a skill learnt on short palindromes only needs stretching. The **curriculum**
@@ -299,7 +387,7 @@ assert min(near) >= 0.9, near
 # The figure shows how each seed climbed towards $T = 100$: the length being trained against the
 # training step, with a dot where a seed solved $T = 100$ and a cross where its budget ran out.
 
-# %%
+# %% mystnb={"image": {"alt": "Two panels of the palindrome length being trained against the training step along the curriculum to T = 100, five seeds each: LSTM left, vanilla RNN right. The LSTM seeds climb the stages 10, 15, 22, 33, 49, 73 and 100 within 450 steps; four are marked solved there and one after another thousand steps. Three RNN seeds climb as fast, one takes about three times longer, and one reaches T = 100 early but ends with a cross at step 2,000."}}
 fig = plot_curriculum(
     [r for r in runs if r["recipe"] == "curriculum" and r["length"] == 100]
 )
@@ -316,7 +404,7 @@ fig = plot_curriculum(
 # ## What the experiments show
 #
 # Each statement below holds for the saved seeds; the cell after the list checks it against
-# them.
+# them (expand it to see the code).
 #
 # * **Both networks learn short palindromes.** Up to $T = 10$ every seed of both models reaches
 #   100%, and the vanilla RNN is as quick as the LSTM.
@@ -333,7 +421,7 @@ fig = plot_curriculum(
 #   plain training is a failure to *learn* from scratch, because the gradient from the last step
 #   fades before it reaches the first, not a limit of what an RNN can represent.
 
-# %%
+# %% tags=["hide-input"]
 plain_lstm = {t: cells[("plain", "lstm", t)].solved for t in lengths}
 plain_rnn = {t: cells[("plain", "rnn", t)].solved for t in lengths}
 curric = {
@@ -380,3 +468,44 @@ print("every statement above holds for the saved seeds")
 # ```
 # python -m lib.palindrome train --model lstm --length 100
 # ```
+#
+# ## Exercises
+#
+# Each run below takes one to three minutes on two CPU cores. One run is one sample: before you
+# draw a conclusion, repeat it with two or three seeds (`--seed`).
+#
+# 1. **The forget bias.** Train the LSTM at $T = 25$ with the forget-gate bias at 0 instead of 1,
+#    `python -m lib.palindrome train --model lstm --length 25 --forget-bias 0`, for seeds 0 to 2,
+#    and compare with the saved plain runs (the table above). Does chapter 01's measurement of
+#    the gradient at $b_f = 0$ predict what you see?
+#
+# 2. **The reports' encoding.** Repeat the plain LSTM at $T = 10$ and $T = 20$ with
+#    `--encoding scalar`. How many more steps does it need than with one-hot inputs, if it learns
+#    at all?
+#
+#    ```{admonition} Hint
+#    :class: dropdown
+#    With one number per digit, the network must first learn to tell ten nearby input values
+#    apart before it can store one of them. The JSON line at the end of each run gives the
+#    steps taken and the final accuracy.
+#    ```
+#
+# 3. **The curriculum without the lower learning rate.** Train the RNN to $T = 100$ with
+#    `python -m lib.palindrome train --model rnn --length 100 --stage-lr 1.0 --history h.json`
+#    and read the run's records with `lib.palindrome.sweep.load_sweep("h.json")[0]["records"]`.
+#    Look at the held-out accuracy just after each change of `length`: does it collapse more often than
+#    with the default `--stage-lr 0.7`?
+#
+# 4. **One digit at a time?** Find a run that stopped on a plateau (the saved LSTM seeds 2
+#    and 4 at $T = 25$ ended near 58% and 30%, but your machine may differ), for example with
+#    `history = train(dataclasses.replace(base, length=25, seed=4))`. Draw 1,000 palindromes
+#    with `palindromes(1000, 25, torch.Generator().manual_seed(1))`, `split` them, and measure
+#    the accuracy of `history.model` separately for each first digit. Is it close to 100% for a
+#    few digits and near chance for the rest, as the $(k+1)/10$ argument assumes?
+#
+#    ```{admonition} Hint
+#    :class: dropdown
+#    `pred = history.model(x).argmax(-1)` gives the answers; `(pred == y)[y == d].float().mean()`
+#    is the accuracy on palindromes that start with digit `d`. Count also how often the model
+#    answers each digit: does it guess evenly among the digits it has not learnt?
+#    ```

@@ -1,8 +1,6 @@
 """Interpolation (the reports' formula, slerp, endpoint choice) and the two sliders built on it:
 the live one regenerates the image when moved; the static one is self-contained HTML."""
 
-import re
-
 import ipywidgets
 import pytest
 import torch
@@ -16,7 +14,7 @@ from lib.gan.interpolate import (
     pick_endpoints,
     spherical,
 )
-from lib.gan.widgets import InterpolationWidget, jshtml_slider
+from lib.gan.widgets import InterpolationWidget
 
 
 class PixelSumClassifier(torch.nn.Module):
@@ -158,10 +156,3 @@ def test_changing_a_digit_or_the_path_changes_the_image(control):
     before = control.image.value
     control.method.value = "spherical"
     assert control.image.value != before
-
-
-def test_the_static_slider_is_html_with_a_range_input_and_one_image_per_frame():
-    frames = torch.rand(9, 1, 28, 28) * 2 - 1
-    html = jshtml_slider(frames, [f"x = {8 - k}" for k in range(9)], "test")
-    assert 'type="range"' in html
-    assert len(re.findall(r"data:image/png;base64", html)) == 9

@@ -264,3 +264,34 @@ def test_widget_slider_reaches_the_kernel(lab_kernel):
     }
     lab_kernel.shell_channel.send(lab_kernel.session.msg("comm_msg", update))
     assert _run(lab_kernel, "print(slider.value)").strip().endswith("5")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    "stem", [p.stem for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+)
+def test_opening_a_chapter_in_jupyterlab_leaves_it_unmodified(lab, stem):
+    # A notebook JupyterLab has to complete on opening (no kernelspec, an old nbformat, cells
+    # without ids) is marked as modified before the reader has typed anything.
+    from playwright.sync_api import sync_playwright
+
+    for suffix in (".ipynb", ".py"):
+        shutil.copy(ROOT / "notebooks" / f"{stem}{suffix}", lab.root / "notebooks")
+    stored = (lab.root / "notebooks" / f"{stem}.ipynb").read_bytes()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{lab.url}/lab/tree/notebooks/{stem}.ipynb?token={lab.token}")
+        page.wait_for_selector(
+            ".jp-NotebookPanel .jp-Cell", state="attached", timeout=90_000
+        )
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator", timeout=30_000)
+        page.wait_for_timeout(5000)  # let the kernel start and any completion happen
+        dirty = page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty").count()
+        dialogs = page.locator(".jp-Dialog").count()
+        browser.close()
+    assert not dialogs, f"opening {stem} asked the reader something (no kernelspec?)"
+    assert not dirty, f"JupyterLab marked {stem} as modified on opening"
+    assert (lab.root / "notebooks" / f"{stem}.ipynb").read_bytes() == stored

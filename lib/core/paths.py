@@ -27,6 +27,11 @@ def cache_dir() -> Path:
     return Path(os.environ.get("DLBOOK_CACHE") or ROOT / "cache")
 
 
+def web_dir() -> Path:
+    """The exported models that the book's static pages run (``python -m lib.web export``)."""
+    return ROOT / "book" / "_extra" / "web"
+
+
 def results_dir() -> Path:
     """The committed results that the book's figures and claims come from."""
     return ROOT / "results"

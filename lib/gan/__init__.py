@@ -14,7 +14,7 @@ seeds           the default recipe over several seeds: what the chapters claim
 seed_results    their file (results/gan_seeds.json): the summary over seeds, resuming
 tables          small HTML tables for the chapters' outputs
 plots           the chapters' figures (snapshots, losses, FID, class counts, norms, strips)
-widgets         the live ipywidgets slider (JupyterLab) and the static to_jshtml slider (the book)
+widgets         the live ipywidgets slider of chapter 04 (JupyterLab)
 args            argparse types and shared flags of the command line
 train_cli       ``python -m lib.gan train``: a resumable run into a folder
 seeds_cli       ``python -m lib.gan seeds``: the seeds into results/gan_seeds.json

@@ -1,4 +1,5 @@
-"""The GAN's training configuration: one typed, validated dataclass, stored inside every checkpoint."""
+"""The GAN's training configuration (chapter 03): one typed, validated dataclass, stored inside every
+checkpoint."""
 
 from __future__ import annotations
 
@@ -12,30 +13,30 @@ from lib.core.device import check_device_name
 
 @dataclass(frozen=True)
 class GANConfig:
-    latent_dim: int = 100  # length of the noise vector z, as in the reports
-    lr: float = 2e-4  # Adam learning rate for both networks, as in the reports
-    batch_size: int = (
-        64  # real digits per discriminator step (and fakes per step), as in the reports
-    )
-    betas: tuple[float, float] = (
-        0.5,
-        0.999,
-    )  # Adam (β1, β2); β1 = 0.5 damps the momentum that makes the
-    #                                            two players overshoot each other (benchmarks/gan_recipes.py)
-    epochs: int = (
-        40  # passes over the training digits; the reports' full setting is 200
-    )
-    seed: int = (
-        0  # seeds the weights, the data order, the training noise and the fixed noise
-    )
-    device: str = "auto"  # auto (CUDA when present), cpu, cuda, cuda:N or mps
-    label_smoothing: float = (
-        0.0  # one-sided: real digits get target 1 - this in D's loss (0 = off)
-    )
-    g_steps: int = 1  # generator updates after each discriminator update (1 = the reports); each extra one
-    #                   draws fresh noise. Costs time per step: compare recipes at equal seconds, not steps
-    track_every: int = 0  # keep samples from fixed noise every this many epochs, for FID over training (0 = off)
-    track_samples: int = 1000  # how many images each tracked set holds (stored as bytes in the checkpoint)
+    # length of the noise vector z, as in the reports
+    latent_dim: int = 100
+    # Adam learning rate for both networks, as in the reports
+    lr: float = 2e-4
+    # real digits per discriminator step (and fakes per step), as in the reports
+    batch_size: int = 64
+    # passes over the training digits; the reports' full setting is 200
+    epochs: int = 40
+    # seeds the weights, the data order, the training noise and the fixed noise
+    seed: int = 0
+    # Adam (β1, β2); β1 = 0.5 damps the momentum that makes the two players overshoot each other
+    # (chapter 03's recipe comparison, benchmarks/gan_recipes.py); the reports used (0.9, 0.999)
+    betas: tuple[float, float] = (0.5, 0.999)
+    # auto (CUDA when present), cpu, cuda, cuda:N or mps
+    device: str = "auto"
+    # one-sided: real digits get target 1 - this in D's loss (0 = off)
+    label_smoothing: float = 0.0
+    # generator updates after each discriminator update (1 = the reports); each extra one draws fresh
+    # noise. It costs time per step: compare recipes at equal seconds, not steps
+    g_steps: int = 1
+    # keep samples from fixed noise every this many epochs, for FID over training (0 = off)
+    track_every: int = 0
+    # how many images each tracked set holds (stored as bytes in the checkpoint)
+    track_samples: int = 1000
 
     def __post_init__(self):
         for name in ("latent_dim", "batch_size", "epochs", "track_samples", "g_steps"):
@@ -52,9 +53,8 @@ class GANConfig:
             checks.fraction("betas", beta, closed=False)
         object.__setattr__(self, "betas", (float(betas[0]), float(betas[1])))
         checks.fraction("label_smoothing", self.label_smoothing, high=0.5, closed=False)
-        check_device_name(
-            self.device
-        )  # the name only: a GPU machine's config must load on a CPU-only one
+        # the name only: a GPU machine's config must load on a CPU-only one
+        check_device_name(self.device)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict (safe inside a ``weights_only`` checkpoint)."""

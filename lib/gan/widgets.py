@@ -1,23 +1,18 @@
-"""Two sliders through the latent space: a live one for JupyterLab, a static one for the HTML book.
+"""Chapter 04's slider through the latent space in JupyterLab.
 
 ``InterpolationWidget`` is an ipywidgets control (two digit dropdowns, a method toggle and an
-IntSlider for x) that regenerates the image on every change; it needs a running kernel.
-``jshtml_slider`` renders a fixed strip as a matplotlib JavaScript animation (``to_jshtml``): plain
-HTML with its own slider, which keeps working in the static book without any kernel.
+IntSlider for x) that regenerates the image on every change; it needs a running kernel. The
+static book has its own control, the exported generator in the page's JavaScript (``lib.web``).
 """
 
 from __future__ import annotations
 
-import re
-
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import torch
-from matplotlib import animation
 
 from lib.gan.interpolate import METHODS, candidates, choose, latent_path
 from lib.gan.models import Generator, sample
-from lib.gan.snapshots import png_bytes, to_unit
+from lib.gan.snapshots import png_bytes
 
 
 class InterpolationWidget:
@@ -93,33 +88,3 @@ class InterpolationWidget:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.box._repr_mimebundle_(**kwargs)
-
-
-def jshtml_slider(
-    frames: torch.Tensor, labels: list[str], title: str, fps: int = 2
-) -> str:
-    """HTML of a JavaScript animation over ``frames`` (K, 1, 28, 28) with a slider; no kernel needed."""
-    pictures = to_unit(frames.detach().cpu())[:, 0].numpy()  # (K, 28, 28)
-    fig, ax = plt.subplots(figsize=(2.6, 2.9), dpi=80)
-    shown = ax.imshow(pictures[0], cmap="gray", vmin=0, vmax=1)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel(labels[0])
-    ax.set_title(title, fontsize=9)
-
-    def draw(k: int):
-        shown.set_data(pictures[k])
-        ax.set_xlabel(labels[k])
-        return (shown,)
-
-    anim = animation.FuncAnimation(
-        fig, draw, frames=len(pictures), interval=1000 // fps, blit=False
-    )
-    html = anim.to_jshtml(fps=fps, default_mode="once")
-    plt.close(fig)  # only the HTML is shown, not a stray static figure
-    # matplotlib links Font Awesome from a CDN for its buttons; the book's theme already ships the
-    # icons, and the book must load nothing from the internet.
-    return _CDN_STYLESHEET.sub("", html)
-
-
-_CDN_STYLESHEET = re.compile(r'<link rel="stylesheet"\s+href="https?://[^"]*"\s*/?>\s*')

@@ -29,7 +29,7 @@ def _chance(ax) -> None:
 def _panels(n: int, height: float = 3.6):
     """A figure with ``n`` panels side by side, sharing both axes."""
     return plt.subplots(
-        1, n, figsize=(5 * n, height), sharey=True, sharex=True, squeeze=False
+        1, n, figsize=(4.2 * n, height), sharey=True, sharex=True, squeeze=False
     )
 
 
@@ -38,27 +38,35 @@ def plot_curves(
     lengths: tuple[int, ...],
     models: tuple[str, ...] = ("lstm", "rnn"),
 ) -> Figure:
-    """Held-out accuracy while training: one panel per model, one colour per length, one thin
-    line per seed; the same step axis in every panel."""
-    fig, axes = _panels(len(models))
-    for ax, model in zip(axes[0], models):
-        for colour, length in zip(LENGTH_COLOURS, lengths):
+    """Held-out accuracy while training: one row per length, one column per model, one
+    line per seed, ending in a dot if the seed solved its length and a cross if its budget
+    ran out. Every panel has the same axes; faint lines every 10% show the plateaus."""
+    fig, axes = plt.subplots(
+        len(lengths),
+        len(models),
+        figsize=(7.5, 1.7 * len(lengths) + 0.6),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
+    for row, length in zip(axes, lengths):
+        for ax, model in zip(row, models):
             mine = [r for r in runs if (r["model"], r["length"]) == (model, length)]
-            for k, run in enumerate(sorted(mine, key=lambda r: r["seed"])):
+            for run in sorted(mine, key=lambda r: r["seed"]):
                 steps = [0] + [rec["step"] for rec in run["records"]]
                 accs = [CHANCE] + [rec["accuracy"] for rec in run["records"]]
-                ax.plot(
-                    steps,
-                    accs,
-                    color=colour,
-                    linewidth=1.2,
-                    alpha=0.8,
-                    label=f"T={length}" if k == 0 else None,
-                )
-        _chance(ax)
-        ax.set(title=MODEL_NAMES[model], xlabel="training step", ylim=(-0.02, 1.03))
-        ax.legend(fontsize="small", loc="center right")
-    axes[0][0].set_ylabel("held-out accuracy")
+                colour = MODEL_COLOURS[model]
+                ax.plot(steps, accs, color=colour, linewidth=1.2, alpha=0.8)
+                end = "o" if run["accuracy"] >= SOLVED else "x"
+                ax.plot(steps[-1], accs[-1], end, color=colour, markersize=5)
+            ax.axhline(CHANCE, color="grey", linestyle=":", linewidth=1)
+            ax.set_yticks([0, 0.5, 1])
+            ax.set_yticks([k / 10 for k in range(11)], minor=True)
+            ax.grid(True, axis="y", which="both", alpha=0.25)
+            ax.set_title(f"{MODEL_NAMES[model]}, T={length}", fontsize="medium")
+        row[0].set_ylabel("accuracy")
+    for ax in axes[-1]:
+        ax.set_xlabel("training step")
     fig.tight_layout()
     return fig
 
@@ -124,7 +132,7 @@ def plot_transfer(
     """Accuracy at other lengths of models trained at ``trained_at``: every seed as a thin line
     and the median as a thick one (``curves`` maps model -> {T: accuracies}), and optionally
     one live run per model as dots."""
-    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
     for model, acc in curves.items():
         t, colour = sorted(acc), MODEL_COLOURS[model]
         for seed in range(len(acc[t[0]])):
@@ -157,7 +165,7 @@ def plot_transfer(
     )
     _chance(ax)
     ax.set(xlabel="palindrome length T", ylabel="held-out accuracy", ylim=(-0.02, 1.03))
-    ax.legend(fontsize="small", loc="center right")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
     fig.tight_layout()
     return fig
 
