@@ -126,7 +126,7 @@ assert len(test_images) >= 1000 and train_images.min() >= -1 and train_images.ma
 # rejects the fakes, the saturating gradient (solid) is flat at zero and the non-saturating one (dashed)
 # is at $-1$.
 
-# %%
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Two panels of the generator's gradient d loss / d l for the saturating (solid) and non-saturating (dashed) losses. Against D(G(z)) they are two straight lines: the saturating one from 0 at D(G(z)) = 0 down to -1 at 1, the non-saturating one from -1 up to 0. Against the logit they are two mirrored S-curves crossing at l = 0."}}
 logits = torch.linspace(-8, 8, 401)
 grads = gradients(logits)
 fig = plots.plot_loss_gradients(logits, grads)
@@ -206,7 +206,7 @@ print(f"machine: {machine['cpu']}, {machine['cores']} cores, torch {machine['tor
 quality, cost = tables.recipe_tables(recipes["results"], names)
 display(Markdown(quality), Markdown(cost))
 
-# %%
+# %% tags=["hide-input"]
 # The recipes are A-D as the text defines them, and the recorded winner follows the rule.
 assert [r["recipe"] for r in recipes["results"]] == [
     "reports: Adam betas (0.9, 0.999)",
@@ -237,7 +237,7 @@ assert recipes["lead"]["within_seed_spread"]  # the text below says so
 assert round(runner_up["fid_mean"] - winner["fid_mean"]) == 11
 assert (round(winner["fid_std"]), round(runner_up["fid_std"])) == (14, 21)
 
-# %%
+# %% tags=["hide-input"] mystnb={"image": {"alt": "FID of the four recipes at 75 CPU seconds each, one row per recipe, three seeds as dots and mean plus or minus one standard deviation as a bar. The reports' recipe sits far right near 1,200; B and C sit near 320 with overlapping bars; D lies between, near 620."}}
 labels = [
     "A: the reports,\nbetas (0.9, 0.999)",
     "B: betas (0.5, 0.999)",
@@ -351,7 +351,7 @@ print(
 # $z$; halfway, strokes appear; at the end many cells hold a recognisable digit, and different $z$ give
 # different digits. Each grid holds the same 25 vectors in the same places.
 
-# %%
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Three 5 by 5 grids of generated images from the same 25 noise vectors: before training every cell is the same grey haze; after 20 epochs the cells hold noisy white strokes, some already digit-like; after 40 epochs most cells hold a recognisable digit, and the digits differ from cell to cell."}}
 fig = plots.plot_snapshots(
     run.snapshots,
     {
@@ -372,11 +372,11 @@ plt.show()
 # after the first few epochs both verdicts settle, on either side of the dotted line at 0.5, and the table
 # after them sets this run's last epoch beside the range of the saved seeds.
 
-# %%
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Two panels against epochs 0 to 40. Left: the discriminator's loss stays nearly flat while the generator's non-saturating loss rises over the first epochs and then levels off. Right: D(x) on real digits settles just above 0.5 and D(G(z)) on fakes falls to about 0.4, on either side of a dotted line at 0.5."}}
 fig = plots.plot_history(run.history, per_epoch)
 plt.show()
 
-# %%
+# %% tags=["nbval-ignore-output"]
 final = {k: v[-1] for k, v in epoch_means(run.history).items()}  # last epoch's means
 names = {"loss_d": "D loss", "loss_g": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
 rows = [
@@ -406,7 +406,7 @@ assert 0.05 < final["d_fake"] < final["d_real"] < 0.95  # neither player has won
 #
 # The classifier is trained too, so its accuracy is printed in an unchecked cell and only bounded.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 classifier = get_classifier()
 print(
     f"classifier accuracy on the {len(test_images):,} test digits: "
@@ -414,7 +414,7 @@ print(
 )
 assert classifier.test_accuracy >= 0.97
 
-# %%
+# %% tags=["nbval-ignore-output"]
 scores = evaluate_generator(run.generator, classifier, DATA, samples=2000, seed=0)
 print(f"FID, 2,000 generated vs test digits: {scores['fid']:.1f}")
 print(f"floor, 2,000 real training digits vs test digits: {scores['real_floor']:.1f}")
@@ -432,7 +432,7 @@ assert scores["evenness"] >= bounds["evenness"]
 # test digits' classes scaled to the same total (150 of each, so 200 per class after scaling). A generator
 # that had collapsed onto a few modes would leave bars empty; the saved seeds' counts are in "Five seeds".
 
-# %%
+# %% tags=["hide-input"] mystnb={"image": {"alt": "A bar chart over the digits 0 to 9: for each digit, how many of the 2,000 generated digits the classifier labels with it, beside a hatched bar for the test digits rescaled to the same total, 200 per digit. In a healthy run every digit is generated, some more often than others."}}
 test_counts = torch.bincount(test_labels, minlength=10).tolist()
 fig = plots.plot_class_counts(scores["class_counts"], test_counts)
 plt.show()
@@ -449,7 +449,7 @@ plt.show()
 # reports' 200 epochs (`--epochs 200`) would likely buy better digits, with time the book does not
 # spend here.
 
-# %%
+# %% tags=["hide-input"] mystnb={"image": {"alt": "FID on a log scale against epochs 0 to 40: this run's curve and the five saved seeds' grey curves all fall from about 2,200 at epoch 0 to between one and two hundred at epoch 40, still far above a dashed floor near 9 for real digits."}}
 epochs, fids = fid_over_training(run.tracked, classifier, test_images)
 floor_1000 = real_floor(classifier, DATA, num_samples=1000)
 curves = {
@@ -509,7 +509,7 @@ caption = (
 )
 display(Markdown(markdown_table(columns, rows, caption=caption)))
 
-# %%
+# %% tags=["hide-input"]
 # The statements above, checked against the saved seeds (not against this run).
 fid, floor = spread["fid"], spread["real_floor"]
 assert len(saved["seeds"]) == 5

@@ -64,7 +64,7 @@ assert classifier.test_accuracy >= 0.97
 # `pick_endpoints` draws 1,000 noise vectors, lets the MNIST classifier label their images, and keeps
 # for each digit the vector whose image it labels most confidently.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"image": {"alt": "A strip of nine generated images from a 3 on the left to a 4 on the right along the straight line: partway along, the 3 fades through one or two less distinct images into the 4."}}
 begin, end = interpolate.pick_endpoints(generator, classifier, 3, 4, seed=0)
 images = interpolate.strip(
     generator, begin, end, steps=7, method="linear"
@@ -100,7 +100,7 @@ plt.show()
 # the typical length (dashed) in the middle, while the spherical path stays next to its endpoints. How
 # much that matters to the images is measured below, over five generators.
 
-# %% tags=["hide-input", "nbval-ignore-output"]
+# %% tags=["hide-input", "nbval-ignore-output"] mystnb={"image": {"alt": "The length of the noise vector at the nine images of the 3 to 4 path, on an axis from 0. The linear path starts near 10, sags to about two thirds of that at the middle image and climbs back; the spherical path stays level near 10 throughout, just under the dashed line of the typical length. The legend sits to the right of the plot."}}
 norms = interpolate.norms_along(begin, end, steps=7)
 print("‖z‖ along the linear path:   ", [round(v, 1) for v in norms["linear"]])
 print("‖z‖ along the spherical path:", [round(v, 1) for v in norms["spherical"]])
@@ -112,7 +112,7 @@ assert min(norms["spherical"]) > min(norms["linear"])
 # Several digit pairs, each as a linear strip with the spherical strip below it. The endpoints are the
 # same in both rows; only the path between them differs.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Ten strips of nine generated images, two per digit pair 3 to 4, 1 to 7, 0 to 6, 5 to 8 and 2 to 9: in each pair the linear strip above and the spherical strip below start and end on the same digits and change at about the same place, with no visible difference in sharpness."}}
 pairs = [(3, 4), (1, 7), (0, 6), (5, 8), (2, 9)]
 rows, checks = [], []
 for a, b in pairs:

@@ -28,9 +28,22 @@ def _twin(stem: str, suffix: str) -> Path:
     return path
 
 
-def _cells(path: Path) -> list[tuple[str, str]]:
+def _cells(path: Path) -> list[tuple[str, str, list, dict]]:
+    """Each cell's type, source, tags and myst-nb options: what the two twins must share.
+
+    The tags carry nbval-ignore-output and hide-input, the options the figures' alt text; a
+    twin that drops them would lose them at the next `make sync`.
+    """
     notebook = jupytext.read(path)
-    return [(cell.cell_type, cell.source.strip()) for cell in notebook.cells]
+    return [
+        (
+            cell.cell_type,
+            cell.source.strip(),
+            cell.metadata.get("tags", []),
+            cell.metadata.get("mystnb", {}),
+        )
+        for cell in notebook.cells
+    ]
 
 
 def _headings(notebook) -> list[tuple[int, str]]:
