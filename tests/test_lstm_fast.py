@@ -280,3 +280,51 @@ def test_float32_gradients_at_training_shapes_match_float64_reference():
         torch.testing.assert_close(
             grads_f[name], grads_r[name].float(), rtol=1e-3, atol=1e-4 * scale, msg=name
         )
+
+
+@pytest.mark.parametrize(
+    "input_dim", [10, 1]
+)  # the one-hot lookup and the dense matmul
+@pytest.mark.parametrize("T,segment", [(13, 4), (12, 4), (7, 1), (9, 8)])
+def test_segmented_backward_matches_the_whole_pass(input_dim, T, segment):
+    """Recomputing the forward segment by segment (long T) changes no logit or gradient."""
+    readable, whole = _pair(input_dim, 7)
+    parts = FastLSTM(input_dim, 7, 10, segment=segment).to(DTYPE)
+    parts.load_state_dict(readable.state_dict())
+    x, y = _inputs(3, T, input_dim)
+    logits_r, grads_r = _loss_and_grads(readable, x, y)
+    logits_w, grads_w = _loss_and_grads(whole, x, y)
+    logits_s, grads_s = _loss_and_grads(parts, x, y)
+    torch.testing.assert_close(logits_s, logits_w, rtol=0, atol=0)
+    for name in grads_w:
+        torch.testing.assert_close(
+            grads_s[name], grads_w[name], rtol=1e-12, atol=1e-14, msg=name
+        )
+        torch.testing.assert_close(
+            grads_s[name], grads_r[name], rtol=1e-9, atol=1e-12, msg=name
+        )
+
+
+def test_segmented_input_gradient_and_second_backward():
+    readable, _ = _pair(1, 5)
+    parts = FastLSTM(1, 5, 10, segment=3).to(DTYPE)
+    parts.load_state_dict(readable.state_dict())
+    x, _ = _inputs(2, 10, 1)
+    x_r, x_s = x.clone().requires_grad_(), x.clone().requires_grad_()
+    readable(x_r).sum().backward()
+    out = parts(x_s).sum()
+    out.backward(retain_graph=True)
+    first = x_s.grad.clone()
+    torch.testing.assert_close(first, x_r.grad, rtol=1e-9, atol=1e-12)
+    out.backward()  # recomputed again: the same gradient once more
+    torch.testing.assert_close(x_s.grad, 2 * first, rtol=1e-12, atol=1e-14)
+
+
+def test_segment_is_automatic_above_the_threshold_and_checked():
+    from lib.lstm.fast_segments import SEGMENT, SEGMENT_ABOVE, segment_length
+
+    assert segment_length(SEGMENT_ABOVE) is None  # the fast path at ordinary lengths
+    assert segment_length(SEGMENT_ABOVE + 1) == SEGMENT
+    assert segment_length(50, 10) == 10 and segment_length(10, 10) is None
+    with pytest.raises(ValueError, match="segment"):
+        FastLSTM(10, 4, 10, segment=0)

@@ -6,6 +6,8 @@ bptt       -- back-propagation through time derived by hand, checked against aut
 gradients  -- how the gradient's size changes going back in time (vanishing gradients)
 fast       -- ``FastLSTM``: the same LSTM with fused gates and the hand-derived backward pass,
               used for training in chapter 02
+fast_loops -- FastLSTM's time loops and the buffers they reuse from step to step
+fast_segments -- the backward pass recomputed in segments, so long T trains in bounded memory
 fast_rnn   -- ``FastRNN``: the same for the RNN
 """
 

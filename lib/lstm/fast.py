@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import torch
 
+from lib.core import checks
 from lib.lstm.cell import LSTM
 from lib.lstm.fast_loops import (
     _backward_loop,
@@ -107,6 +108,51 @@ def _parameter_grads(
     return grads
 
 
+def _run_forward(x, W, buf: _Buffers, start=None) -> None:
+    """The forward pass over x (B, T, D) into buf's Z, acts, C and S, from start = (h_0, c_0)
+    (each (B, H); zeros when None). W (4H, D+1+H) is fused, its g rows already doubled."""
+    T, D = x.shape[1], x.shape[2]
+    Z, C = buf.Z, buf.C
+    Z[:T, :, :D].copy_(x.transpose(0, 1))  # (T, B, D) time-major inputs
+    with torch.inference_mode():  # lighter dispatch; versions still bump
+        _input_projections(x, W, Z, buf.acts)  # (T, B, 4H) before the loop
+        W_hT = W[:, D + 1 :].T  # (H, 4H)
+        if start is None:  # h_0 = c_0 = 0
+            Z[0, :, D + 1 :].zero_()
+            C[0].zero_()
+        else:
+            Z[0, :, D + 1 :].copy_(start[0])
+            torch.mul(start[1], -2.0, out=C[0])  # the loop keeps C = -2c
+            buf.acts[0].addmm_(start[0], W_hT)  # the loop's step 0 skips h_0 W_h^T
+        if buf.forward_steps is None:
+            buf.forward_steps = _forward_steps(Z, buf.acts, C, buf.S)
+        _forward_loop(buf.forward_steps, W_hT)
+
+
+def _backward_pass(W, acts, C, S, buf: _Buffers, dh, dc=None):
+    """_backward_loop from dh (and dc, see there) over a pass left in acts, C and S; returns
+    d (T, B, 4H) scaled and M (B, 4, H). Sets buf.scales: the (4H, 1) gate scales of d and of
+    W's rows (_gate_scales)."""
+    H = acts.shape[-1] // 4
+    D = W.shape[1] - 1 - H
+    with torch.inference_mode():
+        if buf.scales is None:
+            buf.scales = _gate_scales(W, H), _gate_scales(W, H, g=0.5)
+        if buf.backward_steps is None:
+            buf.backward_steps = _backward_steps(acts, buf.d, buf.k_c)
+        W_hs = W[:, D + 1 :] / buf.scales[1]  # (4H, H)
+        steps = buf.backward_steps
+        return _backward_loop(
+            dh.contiguous(), acts, C, S, W_hs, buf.d, buf.k_c, steps, dc
+        )
+
+
+def _input_grad(d_flat, W, W_scales, T: int, B: int, D: int) -> torch.Tensor:
+    """dL/dx (B, T, D) from d (T·B, 4H) scaled."""
+    W_x = W[:, :D] / W_scales  # (4H, D)
+    return (d_flat @ W_x).view(T, B, D).transpose(0, 1)
+
+
 class _FusedLSTMFunction(torch.autograd.Function):
     """h_T (B, H) of the LSTM from x (B, T, D) and the gate parameters in FUSED_ORDER."""
 
@@ -115,18 +161,13 @@ class _FusedLSTMFunction(torch.autograd.Function):
         B, T, D = x.shape
         H = params[0].shape[0]
         W = _fuse(params)  # (4H, D+1+H)
+        with torch.inference_mode():
+            W[3 * H :].mul_(2.0)  # g rows doubled: tanh z = 2σ(2z) - 1
         ctx.lease = pool.lease(x, T, B, D, H)
         buf = ctx.lease.buffers
-        Z = buf.Z
-        Z[:T, :, :D].copy_(x.transpose(0, 1))  # (T, B, D) time-major inputs
-        with torch.inference_mode():  # lighter dispatch; versions still bump
-            W[3 * H :].mul_(2.0)  # g rows doubled: tanh z = 2σ(2z) - 1
-            _input_projections(x, W, Z, buf.acts)  # (T, B, 4H) before the loop
-            if buf.forward_steps is None:
-                buf.forward_steps = _forward_steps(Z, buf.acts, buf.C, buf.S)
-            _forward_loop(buf.forward_steps, W[:, D + 1 :].T)
-        ctx.save_for_backward(W, Z, buf.acts, buf.C, buf.S)
-        return Z[T, :, D + 1 :].clone()  # (B, H)
+        _run_forward(x, W, buf)
+        ctx.save_for_backward(W, buf.Z, buf.acts, buf.C, buf.S)
+        return buf.Z[T, :, D + 1 :].clone()  # (B, H)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
@@ -138,28 +179,13 @@ class _FusedLSTMFunction(torch.autograd.Function):
         buf = ctx.lease.buffers or _Buffers(
             acts, T, B, D, H
         )  # a second backward gets fresh scratch
-        with torch.inference_mode():
-            if buf.scales is None:
-                buf.scales = _gate_scales(W, H), _gate_scales(W, H, g=0.5)
-            scales, W_scales = buf.scales  # (4H, 1) for d, and for W's rows
-            W_x = W[:, :D] / W_scales  # (4H, D)
-            if buf.backward_steps is None:
-                buf.backward_steps = _backward_steps(acts, buf.d, buf.k_c)
-            d = _backward_loop(
-                dh_T.contiguous(),
-                acts,
-                C,
-                S,
-                W[:, D + 1 :] / W_scales,
-                buf.d,
-                buf.k_c,
-                buf.backward_steps,
-            )  # (T, B, 4H) scaled
+        d, _ = _backward_pass(W, acts, C, S, buf, dh_T)  # (T, B, 4H) scaled
+        scales, W_scales = buf.scales
         d_flat = d.view(T * B, H4)  # (T·B, 4H)
         dW_T = Z[:T].reshape(T * B, -1).T @ d_flat  # (D+1+H, 4H) all weights, all steps
         dx = None
         if ctx.needs_input_grad[0]:
-            dx = (d_flat @ W_x).view(T, B, D).transpose(0, 1)  # (B, T, D)
+            dx = _input_grad(d_flat, W, W_scales, T, B, D)  # (B, T, D)
         ctx.lease.release()
         return (dx, None, *_parameter_grads(dW_T, D, H, scales))
 
@@ -168,13 +194,23 @@ class FastLSTM(LSTM):
     """``lib.lstm.LSTM`` with a fused, hand-differentiated ``forward`` for training.
 
     Same constructor, parameters and state dict as ``LSTM``; ``step`` and ``states`` are inherited
-    unchanged (they stay the readable reference).
+    unchanged (they stay the readable reference). Above ``fast_segments.SEGMENT_ABOVE`` steps,
+    or when T exceeds ``segment``, the backward pass recomputes the forward in segments of
+    ``segment`` steps (automatic when None) so that memory does not grow with T's activations.
     """
 
     def __init__(
-        self, input_dim: int, hidden_dim: int, output_dim: int, forget_bias: float = 1.0
+        self,
+        input_dim: int,
+        hidden_dim: int,
+        output_dim: int,
+        forget_bias: float = 1.0,
+        segment: int | None = None,
     ):
         super().__init__(input_dim, hidden_dim, output_dim, forget_bias)
+        if segment is not None:
+            checks.whole("segment", segment)
+        self.segment = segment  # steps per recomputed segment (lib.lstm.fast_segments)
         self._buffer_pool = (
             _BufferPool()
         )  # not state: scratch memory reused from step to step
@@ -195,7 +231,13 @@ class FastLSTM(LSTM):
                 f"x is {x.dtype} on {x.device} but the model is {self.W_gx.dtype} on "
                 f"{self.W_gx.device}: move one of them with .to(...)"
             )
-        h_T = _FusedLSTMFunction.apply(
-            x, self._buffer_pool, *self.gate_parameters()
-        )  # (B, H)
+        from lib.lstm import fast_segments  # it builds on this module's passes
+
+        S = fast_segments.segment_length(x.shape[1], self.segment)
+        params = self.gate_parameters()
+        if S is None:  # one whole pass: the fast path
+            h_T = _FusedLSTMFunction.apply(x, self._buffer_pool, *params)  # (B, H)
+        else:  # long T: memory for S steps, not T
+            segmented = fast_segments._SegmentedLSTMFunction
+            h_T = segmented.apply(x, self._buffer_pool, S, *params)  # (B, H)
         return torch.addmm(self.b_p, h_T, self.W_ph.T)  # (B, O)

@@ -152,9 +152,13 @@ def _backward_loop(
     d: torch.Tensor,
     k_c: torch.Tensor,
     steps: list,
-) -> torch.Tensor:
+    dc: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Backpropagate dL/dh_T through the T steps; fill and return d (T, B, 4H), the gradients
-    of the gate pre-activations, each gate scaled by its _gate_scales factor. acts, C and S are as
+    of the gate pre-activations, each gate scaled by its _gate_scales factor, and M (see below).
+    With ``dc`` (B, H), dL/dc_T from a later segment of time steps, the loop starts from it and
+    also runs step 0's transitions, so that M[:, 0] and M[:, 1] end as dL/dh_0 and dL/dc_0 of
+    the segment's initial state (without it, h_0 = c_0 = 0 and step 0 stops early). acts, C and S are as
     left by _forward_loop; W_hs (4H, H) is W_h with its rows divided by those factors, so that
     d W_hs is the true dh_prev; k_c (T, B, H) is scratch.
 
@@ -186,13 +190,16 @@ def _backward_loop(
     k_c.mul_(o)  # o ⊙ (1 - tanh²(c)) / 4
     M = d.new_zeros(B, 4, H)  # [dh | dc | dc | dc], the factors of d_t
     M[:, 0] = dh
+    if dc is not None:
+        M[:, 1:] = dc[:, None]
     dh, dcs = M[:, 0], M[:, 1:]  # (B, H) view, (B, 3, H) view
+    first = 0 if dc is not None else 1  # the first step whose transitions run
     dh_rows = M[:, :1]  # (B, 1, H)
     mm = torch.mm
     for t, (d4_t, d_t, kc_t, f_t) in steps:
         dcs.addcmul_(dh_rows, kc_t, value=4.0)  # dc += dh ⊙ o ⊙ (1 - tanh²(c))
         d4_t.mul_(M)  # do, and di, df, dg (scaled)
-        if t > 0:
+        if t >= first:
             dcs.mul_(f_t)  # dc_prev = dc ⊙ f
             mm(d_t, W_hs, out=dh)  # (B, H) = (B, 4H) @ (4H, H)
-    return d
+    return d, M

@@ -2,12 +2,18 @@
 
     data        -- the palindromes, their encodings, training and held-out streams
     curriculum  -- growing lengths for long palindromes
-    train       -- ``TrainConfig``, the model factory and the training loop
-    sweep       -- lengths x models x recipes x seeds, one JSON file per run (resumable)
+    config      -- ``TrainConfig``: one run, checked when it is made
+    train       -- the model factory, the training loop and held-out accuracy
+    stream      -- held-out accuracy at any length, one step at a time, in bounded memory
+    checkpoint  -- a trained model saved atomically and loaded safely (``train --save``)
+    sweep       -- lengths x models x recipes x seeds, one JSON file per run (resumable;
+                   joblib processes here, or a Dask cluster)
+    transfer    -- models trained at one length, evaluated at many (up to T = 100,000)
     stats       -- what the seeds say together: medians, ranges, seeds solved
     plots       -- accuracy curves and accuracy against length
+    args, parser, __main__ -- the command line
 
-Command line: ``python -m lib.palindrome train --model lstm --length 20`` and ``python -m lib.palindrome sweep``.
+Command line: ``python -m lib.palindrome train | evaluate | sweep | transfer`` (see ``--help``).
 """
 
 from lib.palindrome.data import (

@@ -1,7 +1,8 @@
-"""``python -m lib.palindrome train|sweep|transfer``: palindrome runs from the command line.
+"""``python -m lib.palindrome train|evaluate|sweep|transfer``: palindrome runs from the command line.
 
     python -m lib.palindrome train --model lstm --length 20
-    python -m lib.palindrome train --model lstm --length 100   # the curriculum switches on
+    python -m lib.palindrome train --model lstm --length 100 --save lstm100.pt   # curriculum on
+    python -m lib.palindrome evaluate --model-file lstm100.pt --length 100000 --size 300
     python -m lib.palindrome sweep --seeds 0-4 --jobs 2        # results/palindrome_runs/*.json
     python -m lib.palindrome transfer --seeds 0-4 --length 20
 
@@ -13,16 +14,20 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import resource
 import shlex
 import sys
+import time
 from typing import Sequence
 
 import torch
 
 from lib.core import cli
 from lib.core.repro import pin_threads
+from lib.palindrome.checkpoint import load_model, save_model
 from lib.palindrome.config import TrainConfig
 from lib.palindrome.parser import build_parser
+from lib.palindrome.stream import stream_accuracy
 from lib.palindrome.sweep import jobs, run_jobs, save_sweep
 from lib.palindrome.train import train
 from lib.palindrome.transfer import study
@@ -46,11 +51,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         history = train(config)
         if args.history is not None:
             save_sweep([history.to_dict()], args.history, command=_command_line(argv))
+        if args.save is not None:
+            save_model(history.model, config, args.save, history.summary())
         cli.print_summary(history.summary())
         return 0
+    if args.command == "evaluate":
+        return _evaluate(args)
     if args.command == "transfer":
         return _transfer(args, argv)
     return _sweep(args, argv)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    """A saved model on held-out palindromes of ``--length``, streamed one step at a time."""
+    start = time.perf_counter()
+    model, config, _ = load_model(args.model_file, args.device)
+    seed = config.seed if args.seed is None else args.seed
+    accuracy = stream_accuracy(model, args.length, args.size, seed, config.encoding)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    cli.print_summary(
+        {
+            "accuracy": accuracy,
+            "length": args.length,
+            "size": args.size,
+            "seed": seed,
+            "model": config.model,
+            "trained_at": config.length,
+            "seconds": round(time.perf_counter() - start, 2),
+            "peak_rss_mb": round(peak / 1024),
+        }
+    )
+    return 0
 
 
 def _transfer(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
@@ -63,6 +94,7 @@ def _transfer(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
         args.out,
         _command_line(argv),
         size=args.size,
+        lengths=args.at,
     )
     cli.print_summary(
         {"out": str(args.out), "runs": len(runs), "trained_at": args.length}
@@ -80,7 +112,15 @@ def _command_line(argv: Sequence[str] | None) -> str:
 def _sweep(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
     base = config_from(args, model=args.models[0], length=args.lengths[0])
     todo = jobs(args.lengths, args.models, args.seeds, args.recipes)
-    done = run_jobs(todo, base, args.out, _command_line(argv), n_jobs=args.jobs)
+    done = run_jobs(
+        todo,
+        base,
+        args.out,
+        _command_line(argv),
+        n_jobs=args.jobs,
+        backend=args.backend,
+        scheduler=args.scheduler,
+    )
     cli.print_summary(
         {
             "out": str(args.out),

@@ -43,6 +43,9 @@ class TrainConfig:
         growth: each curriculum stage is this many times longer than the last
         advance_at: held-out accuracy at which the curriculum moves to the next length
         stage_lr: each new curriculum stage multiplies the learning rate by this
+        segment: LSTM only: above this many steps, training recomputes the forward pass in
+            segments of this many steps so that memory does not grow with T (default:
+            automatic, segments of 250 steps above T = 500)
     """
 
     model: str = "lstm"
@@ -64,6 +67,7 @@ class TrainConfig:
     growth: float = 1.5
     advance_at: float = 0.99
     stage_lr: float = 0.7
+    segment: int | None = None
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -80,6 +84,8 @@ class TrainConfig:
         for name in ("target_accuracy", "advance_at", "stage_lr"):
             checks.fraction(name, getattr(self, name))
         checks.finite("forget_bias", self.forget_bias)
+        if self.segment is not None:
+            checks.whole("segment", self.segment)
         if self.curriculum not in (None, True, False):
             raise ValueError(
                 "curriculum must be True, False or None (automatic), "

@@ -6,6 +6,7 @@ Defaults come from ``TrainConfig``; the sweep's budget and lengths are those of 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from lib.core import cli
 from lib.core.flags import add_config_flags
@@ -20,10 +21,12 @@ from lib.palindrome.args import (
 )
 from lib.palindrome.config import MODELS, TrainConfig
 from lib.palindrome.data import ENCODINGS
-from lib.palindrome.sweep import RECIPES
+from lib.palindrome.sweep import BACKENDS, RECIPES
+from lib.palindrome.transfer import LENGTHS as TRANSFER_LENGTHS
 
 DEFAULTS = TrainConfig()
 SWEEP_LENGTHS = "5,10,15,20,25,30,40,50,70,100"
+TRANSFER_AT = ",".join(map(str, TRANSFER_LENGTHS))
 SWEEP_STEPS = 2000  # the budget of every run of chapter 02's sweep, LSTM and RNN alike
 
 
@@ -46,6 +49,10 @@ TYPES = {
 def _common(parser: argparse.ArgumentParser, steps: int = DEFAULTS.steps) -> None:
     """The training flags shared by every command, made from TrainConfig's fields."""
     add_config_flags(parser, DEFAULTS, COMMON, TYPES, {"steps": steps})
+    _threads(parser)
+
+
+def _threads(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threads",
         type=cli.positive_int,
@@ -79,6 +86,35 @@ def _models_and_seeds(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _evaluate(sub) -> None:
+    """The ``evaluate`` command: a saved model on held-out palindromes of any length."""
+    ev = sub.add_parser(
+        "evaluate",
+        help="a saved model at any length, streamed; prints a JSON summary",
+        description="Evaluate a model saved by `train --save` on held-out palindromes "
+        "of --length digits, one step at a time (memory does not hold T steps).",
+    )
+    ev.add_argument(
+        "--model-file", type=Path, required=True, help="a file written by train --save"
+    )
+    ev.add_argument("--length", type=length_type, required=True, help="T, digits")
+    ev.add_argument(
+        "--size",
+        type=cli.positive_int,
+        default=DEFAULTS.eval_size,
+        help=f"held-out palindromes (default {DEFAULTS.eval_size})",
+    )
+    ev.add_argument(
+        "--seed",
+        type=cli.non_negative_int,
+        help="held-out stream of this seed (default: the model's training seed)",
+    )
+    ev.add_argument(
+        "--device", type=device_type, default="cpu", help="cpu (default), cuda ..."
+    )
+    _threads(ev)
+
+
 def build_parser() -> cli.Parser:
     """The parser of ``python -m lib.palindrome`` with its two commands."""
     parser = cli.Parser(
@@ -98,7 +134,15 @@ def build_parser() -> cli.Parser:
         default=None,
         help="also write the full history (JSON) here",
     )
+    tr.add_argument(
+        "--save",
+        type=cli.output_path,
+        default=None,
+        metavar="FILE",
+        help="also write the trained model here (for `evaluate --model-file`)",
+    )
     _common(tr)
+    _evaluate(sub)
     sw = sub.add_parser(
         "sweep",
         help="lengths x models x recipes x seeds, one JSON file per run",
@@ -112,18 +156,38 @@ def build_parser() -> cli.Parser:
         "--jobs",
         type=cli.positive_int,
         default=1,
-        help="runs in parallel processes, one torch thread each (default 1)",
+        help="runs in parallel processes, one torch thread each (default 1; "
+        "local backend only)",
+    )
+    sw.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="local",
+        help="local: --jobs processes on this machine; dask: the workers of the Dask "
+        "scheduler at --scheduler, one torch thread each, all writing to --out, "
+        "which must be a folder they all see: a shared filesystem (default local)",
+    )
+    sw.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="address of a running `dask scheduler`, e.g. tcp://HOST:8786 "
+        "(needed with --backend dask)",
     )
     _out(sw, folder_type, "palindrome_runs", "existing folder for the run files")
     _common(sw, steps=SWEEP_STEPS)
     tf = sub.add_parser(
         "transfer",
         help="train at one length, evaluate at many, over seeds",
-        description="Train each model plainly at --length for every seed, then "
-        "measure its held-out accuracy at many other lengths. Resumable.",
+        description="Train each model at --length for every seed (plainly, or with "
+        "--curriculum), then measure its held-out accuracy at many other lengths, "
+        "streaming the long ones. Resumable.",
     )
     add_config_flags(tf, DEFAULTS, ("length",), TYPES)
     _models_and_seeds(tf)
+    _listed(
+        tf, "--at", lengths_type, TRANSFER_AT, "comma-separated lengths to evaluate"
+    )
     tf.add_argument(
         "--size",
         type=cli.positive_int,

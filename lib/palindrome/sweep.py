@@ -3,19 +3,24 @@
 One run (a recipe, a model, a length and a seed) is the unit of work. ``run_job`` trains it and
 writes its own JSON file, named after it, and does nothing when that file already exists: a killed
 sweep resumes where it stopped, and the runs can be spread over processes (``n_jobs``, through
-joblib) in any order. ``load_runs`` reads a folder of such files back as plain dicts.
+joblib) in any order, or over the machines of a Dask cluster (``backend="dask"``, through joblib's
+Dask backend) that share the results folder. ``load_runs`` reads a folder of such files back as
+plain dicts.
 
     python -m lib.palindrome sweep --seeds 0-4 --out results/palindrome_runs
+    python -m lib.palindrome sweep --backend dask --scheduler tcp://HOST:8786 --out /shared/runs
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from lib.core import files
 from lib.palindrome.train import TrainConfig, train
@@ -23,6 +28,9 @@ from lib.palindrome.train import TrainConfig, train
 FORMAT = 1
 # plain: train at T from the start; curriculum: grow T stage by stage
 RECIPES = ("plain", "curriculum")
+# local: joblib's processes on this machine; dask: the workers of a running Dask scheduler
+BACKENDS = ("local", "dask")
+WORKER_WAIT = 60  # seconds to wait for a Dask scheduler's first worker before giving up
 
 
 @dataclass(frozen=True)
@@ -90,12 +98,61 @@ def run_job(
     path = job.path(folder)
     if path.exists():
         return path
+    if not Path(folder).is_dir():  # on a cluster: a worker that does not see the folder
+        raise FileNotFoundError(
+            f"folder {str(folder)!r} does not exist on {socket.gethostname()}: "
+            "give --out a folder that every worker sees (a shared filesystem)"
+        )
     if threads is not None:
         import torch
 
         torch.set_num_threads(threads)
     history = train(job.config(base), show_progress=False)
     return save_sweep([history.to_dict()], path, command=command)
+
+
+@contextlib.contextmanager
+def on_dask(scheduler: str) -> Iterator[None]:
+    """Send joblib's work inside the block to the workers of the Dask scheduler at ``scheduler``.
+
+    Chapter 02's sweep on a cluster: the workers run this repository's package (the same venv)
+    and must see the sweep's folder. ValueError, saying what to do, when the scheduler cannot
+    be reached or has no worker.
+    """
+    from distributed import Client
+    from joblib import parallel_config
+
+    try:
+        client = Client(scheduler)
+    except (OSError, ValueError) as err:
+        raise ValueError(
+            f"cannot reach a Dask scheduler at {scheduler!r} ({err}): start one with "
+            "`dask scheduler` and pass the address it prints, e.g. tcp://HOST:8786"
+        ) from None
+    with client:
+        try:
+            client.wait_for_workers(1, timeout=WORKER_WAIT)
+        except TimeoutError:
+            raise ValueError(
+                f"the Dask scheduler at {scheduler!r} has no worker after {WORKER_WAIT} s: "
+                f"start some with `dask worker {scheduler} --nthreads 1`"
+            ) from None
+        with parallel_config(backend="dask", client=client):
+            yield
+
+
+def _engine(backend: str, scheduler: str | None) -> contextlib.AbstractContextManager:
+    """Where ``run_jobs`` sends its runs: joblib's processes here, or a Dask cluster."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}: use local or dask")
+    if backend == "dask" and not scheduler:
+        raise ValueError(
+            "the dask backend needs --scheduler, the address of a running "
+            "`dask scheduler`, e.g. tcp://HOST:8786"
+        )
+    if backend == "local" and scheduler:
+        raise ValueError("--scheduler is for the Dask backend: add --backend dask")
+    return on_dask(scheduler) if backend == "dask" else contextlib.nullcontext()
 
 
 def run_jobs(
@@ -105,21 +162,27 @@ def run_jobs(
     command: str = "",
     n_jobs: int = 1,
     progress: bool | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
 ) -> list[Path]:
-    """Run every job not done yet, ``n_jobs`` processes at a time (1: in this process)."""
+    """Run every job not done yet, ``n_jobs`` processes at a time (1: in this process).
+
+    With ``backend="dask"`` the runs go to the workers of the Dask scheduler at ``scheduler``,
+    as many at a time as they have threads (``n_jobs`` is ignored; joblib runs them in this
+    process when the cluster has only one); ``folder`` must be one that every worker sees.
+    """
     from joblib import Parallel, delayed
 
     from lib.core.progress import progress as bar
 
+    engine = _engine(backend, scheduler)
     pending = [job for job in todo if not job.path(folder).exists()]
-    threads = 1 if n_jobs != 1 else None  # parallel runs share the cores: one each
+    # parallel runs share the cores: one thread each
+    threads = 1 if n_jobs != 1 or backend == "dask" else None
     work = (delayed(run_job)(job, base, folder, command, threads) for job in pending)
     paths = []
-    with bar(
-        total=len(pending),
-        desc="sweep",
-        disable=None if progress is None else not progress,
-    ) as b:
+    quiet = None if progress is None else not progress
+    with engine, bar(total=len(pending), desc="sweep", disable=quiet) as b:
         for path in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(work):
             paths.append(path)
             b.update(1)

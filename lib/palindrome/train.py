@@ -1,7 +1,9 @@
 """Training an LSTM or an RNN on palindromes (chapter 02), with the recipe of ``TrainConfig``.
 
 A held-out set (its own seed stream) is checked every ``eval_every`` steps; training stops as
-soon as held-out accuracy reaches ``target_accuracy`` (100% by default).
+soon as held-out accuracy reaches ``target_accuracy`` (100% by default). Above STREAM_ABOVE digits
+the held-out set is streamed step by step, and above ``fast_segments.SEGMENT_ABOVE`` the LSTM's
+backward pass recomputes its forward in segments, so that memory stays bounded at long T.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ from lib.lstm.fast import FastLSTM
 from lib.lstm.fast_rnn import FastRNN
 from lib.palindrome.config import TrainConfig
 from lib.palindrome.data import DIGITS, Batches, heldout, input_dim
+from lib.palindrome.stream import stream_accuracy
+
+STREAM_ABOVE = (
+    200  # held-out sets longer than this are streamed (lib.palindrome.stream)
+)
 
 
 def make_model(config: TrainConfig) -> nn.Module:
@@ -32,8 +39,9 @@ def make_model(config: TrainConfig) -> nn.Module:
     """
     dims = (input_dim(config.encoding), config.hidden, DIGITS)
     if config.model == "lstm":
+        bias, segment = float(config.forget_bias), config.segment
         return seeded(
-            config.seed, lambda: FastLSTM(*dims, forget_bias=float(config.forget_bias))
+            config.seed, lambda: FastLSTM(*dims, forget_bias=bias, segment=segment)
         )
     return seeded(config.seed, lambda: FastRNN(*dims))
 
@@ -99,6 +107,18 @@ def evaluate(
     return correct / len(y)
 
 
+def heldout_accuracy(
+    model: nn.Module, length: int, size: int, seed: int, encoding: str
+) -> float:
+    """Accuracy on the held-out set ``heldout(size, length, seed, encoding)``: whole sequences up
+    to STREAM_ABOVE digits, streamed one step at a time above (the same predictions, in memory
+    that does not hold T steps of activations; ``lib.palindrome.stream``)."""
+    if length > STREAM_ABOVE:
+        return stream_accuracy(model, length, size, seed, encoding, show_progress=False)
+    device = next(model.parameters()).device
+    return evaluate(model, *heldout(size, length, seed, encoding, device))
+
+
 def accuracy_by_length(
     model: nn.Module,
     lengths: list[int],
@@ -107,10 +127,7 @@ def accuracy_by_length(
     size: int = 1000,
 ) -> dict[int, float]:
     """Held-out accuracy of a trained model at each of ``lengths``: does its memory carry over to other T?"""
-    device = next(model.parameters()).device
-    return {
-        T: evaluate(model, *heldout(size, T, seed, encoding, device)) for T in lengths
-    }
+    return {T: heldout_accuracy(model, T, size, seed, encoding) for T in lengths}
 
 
 def train_step(
@@ -144,9 +161,11 @@ def train(config: TrainConfig, show_progress: bool | None = None) -> History:
     optimizer = torch.optim.RMSprop(model.parameters(), lr=config.lr)
     batches = Batches(config.batch_size, config.seed, config.encoding, device)
     lengths, stage = config.stages(), 0
-    evalset = heldout(
-        config.eval_size, lengths[0], config.seed, config.encoding, device
-    )
+
+    def held_out(length: int) -> float:
+        size, seed = config.eval_size, config.seed
+        return heldout_accuracy(model, length, size, seed, config.encoding)
+
     history = History(config=config, model=model)
     sums, start = [0.0, 0.0, 0], time.perf_counter()
     bar = progress(
@@ -163,7 +182,7 @@ def train(config: TrainConfig, show_progress: bool | None = None) -> History:
         bar.update(1)
         if step % config.eval_every and step != config.steps:
             continue
-        held = evaluate(model, *evalset)
+        held = held_out(lengths[stage])
         history.records.append(
             Record(
                 step,
@@ -182,15 +201,9 @@ def train(config: TrainConfig, show_progress: bool | None = None) -> History:
             stage += 1
             for group in optimizer.param_groups:
                 group["lr"] *= config.stage_lr
-            evalset = heldout(
-                config.eval_size, lengths[stage], config.seed, config.encoding, device
-            )
         elif stage + 1 == len(lengths) and held >= config.target_accuracy:
             break
     bar.close()
-    final = heldout(
-        config.eval_size, config.length, config.seed, config.encoding, device
-    )
-    history.accuracy = evaluate(model, *final)
+    history.accuracy = held_out(config.length)
     history.seconds = time.perf_counter() - start
     return history

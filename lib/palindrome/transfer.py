@@ -1,10 +1,14 @@
 """Transfer (chapter 02): does a memory learnt at one length work at other lengths?
 
-Each model is trained plainly at one length, for several seeds, and then evaluated, without further
-training, on held-out palindromes of many lengths. ``study`` saves every seed's curve in one JSON file
+Each model is trained at one length, plainly or with the curriculum, for several seeds, and then
+evaluated, without further training, on held-out palindromes of many lengths: up to a few hundred
+steps on whole sequences, beyond that streamed one step at a time (``lib.palindrome.stream``), so
+that T = 100,000 costs time but not memory. ``study`` saves every seed's curve in one JSON file
 after each run, so an interrupted study resumes with the seeds it has not done yet.
 
     python -m lib.palindrome transfer --seeds 0-4 --length 20
+    python -m lib.palindrome transfer --seeds 0-4 --length 100 --curriculum \
+        --at 10,100,1000,10000,100000 --size 300 --out results/palindrome_long.json
 """
 
 from __future__ import annotations
@@ -14,11 +18,25 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
+from lib.palindrome.stream import stream_accuracy
 from lib.palindrome.sweep import read_sweep, save_sweep
 from lib.palindrome.train import TrainConfig, accuracy_by_length, train
 
 # where the trained models are evaluated
 LENGTHS = (*range(10, 31), 35, 40, 50, 60, 80, 100)
+STREAM_ABOVE = 500  # longer held-out sets are streamed, not built whole
+
+
+def accuracy_at(
+    model, lengths: Iterable[int], seed: int, size: int
+) -> dict[int, float]:
+    """Held-out accuracy at each length; long ones streamed (the same palindromes either way)."""
+    short = [t for t in lengths if t <= STREAM_ABOVE]
+    accuracy = accuracy_by_length(model, short, seed=seed, size=size) if short else {}
+    for t in lengths:
+        if t > STREAM_ABOVE:
+            accuracy[t] = stream_accuracy(model, t, size, seed)
+    return {t: accuracy[t] for t in lengths}
 
 
 def transfer_run(
@@ -29,12 +47,19 @@ def transfer_run(
     lengths: Iterable[int] = LENGTHS,
     size: int = 500,
 ) -> dict[str, Any]:
-    """Train ``model`` plainly at ``trained_at`` and measure its accuracy at every length."""
+    """Train ``model`` at ``trained_at`` and measure its accuracy at every length.
+
+    Plainly, unless ``base.curriculum`` is True (None, the automatic choice, counts as plain).
+    """
     config = dataclasses.replace(
-        base, model=model, seed=seed, length=trained_at, curriculum=False
+        base,
+        model=model,
+        seed=seed,
+        length=trained_at,
+        curriculum=bool(base.curriculum),
     )
     history = train(config, show_progress=False)
-    accuracy = accuracy_by_length(history.model, list(lengths), seed=seed, size=size)
+    accuracy = accuracy_at(history.model.cpu(), list(lengths), seed, size)
     return {
         "model": model,
         "seed": seed,
@@ -55,6 +80,7 @@ def study(
     path: str | os.PathLike,
     command: str = "",
     size: int = 500,
+    lengths: Iterable[int] = LENGTHS,
 ) -> list[dict[str, Any]]:
     """Every model and seed of a transfer study, saved to ``path`` after each run (resumable)."""
     path = Path(path)
@@ -65,7 +91,7 @@ def study(
         for seed in seeds:
             if (model, seed) in done:
                 continue
-            runs.append(transfer_run(base, model, seed, trained_at, size=size))
+            runs.append(transfer_run(base, model, seed, trained_at, lengths, size))
             save_sweep(runs, path, command=command)
     return runs
 
