@@ -29,7 +29,7 @@ from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
-from lstm_step import TorchLSTM
+from lstm_step import TorchLSTM, make_step
 from torch import nn
 
 from lib.core.cli import Parser, positive_int, print_summary, run
@@ -38,7 +38,7 @@ from lib.lstm.fast import FastLSTM
 
 
 class StackedLSTM(nn.Module):
-    """S one-layer LSTMs with stacked weights; x is (S, B, T) digits, logits (S, B, O)."""
+    """S one-layer LSTMs with stacked weights; x is (S, B, T) digits, logits (S·B, O)."""
 
     def __init__(self, seeds: int, classes: int, hidden: int):
         super().__init__()
@@ -69,19 +69,7 @@ class StackedLSTM(nn.Module):
             i, f, o = i.sigmoid(), f.sigmoid(), o.sigmoid()
             c = f * c + i * torch.tanh(g)
             h = o * torch.tanh(c)
-        return torch.bmm(h, self.W_p) + self.b_p  # (S, B, O)
-
-
-def trainer(model: nn.Module, x, y) -> Callable[[], None]:
-    opt = torch.optim.RMSprop(model.parameters(), lr=1e-3)
-
-    def step() -> None:
-        opt.zero_grad(set_to_none=True)
-        logits = model(x)
-        F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)).backward()
-        opt.step()
-
-    return step
+        return (torch.bmm(h, self.W_p) + self.b_p).flatten(0, 1)  # (S·B, O)
 
 
 def sides(S: int, B: int, T: int, H: int) -> dict[str, Callable[[], None]]:
@@ -89,12 +77,12 @@ def sides(S: int, B: int, T: int, H: int) -> dict[str, Callable[[], None]]:
     digits = torch.randint(0, 10, (S, B, T), generator=gen)  # each seed its own batch
     y = digits[:, :, 0]  # (S, B)
     x = F.one_hot(digits, 10).float()  # (S, B, T, 10)
-    fast = [trainer(FastLSTM(10, H, 10), x[s], y[s]) for s in range(S)]
-    ref = [trainer(TorchLSTM(10, H, 10), x[s], y[s]) for s in range(S)]
+    fast = [make_step(FastLSTM(10, H, 10), x[s], y[s]) for s in range(S)]
+    ref = [make_step(TorchLSTM(10, H, 10), x[s], y[s]) for s in range(S)]
     return {
         "one": fast[0],
         "sequential": lambda: [step() for step in fast],
-        "stacked": trainer(StackedLSTM(S, 10, H), digits, y),
+        "stacked": make_step(StackedLSTM(S, 10, H), digits, y.flatten()),
         "torch": lambda: [step() for step in ref],
     }
 

@@ -1,9 +1,9 @@
 """Transfer (chapter 02): does a memory learnt at one length work at other lengths?
 
 Each model is trained at one length, plainly or with the curriculum, for several seeds, and then
-evaluated, without further training, on held-out palindromes of many lengths: up to a few hundred
-steps on whole sequences, beyond that streamed one step at a time (``lib.palindrome.stream``), so
-that T = 100,000 costs time but not memory. ``study`` saves every seed's curve in one JSON file
+evaluated, without further training, on held-out palindromes of many lengths
+(``accuracy_by_length``, which streams long ones one step at a time, so that T = 100,000 costs
+time but not memory). ``study`` saves every seed's curve in one JSON file
 after each run, so an interrupted study resumes with the seeds it has not done yet.
 
     python -m lib.palindrome transfer --seeds 0-4 --length 20
@@ -18,25 +18,11 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
-from lib.palindrome.stream import stream_accuracy
 from lib.palindrome.sweep import read_sweep, save_sweep
 from lib.palindrome.train import TrainConfig, accuracy_by_length, train
 
 # where the trained models are evaluated
 LENGTHS = (*range(10, 31), 35, 40, 50, 60, 80, 100)
-STREAM_ABOVE = 500  # longer held-out sets are streamed, not built whole
-
-
-def accuracy_at(
-    model, lengths: Iterable[int], seed: int, size: int
-) -> dict[int, float]:
-    """Held-out accuracy at each length; long ones streamed (the same palindromes either way)."""
-    short = [t for t in lengths if t <= STREAM_ABOVE]
-    accuracy = accuracy_by_length(model, short, seed=seed, size=size) if short else {}
-    for t in lengths:
-        if t > STREAM_ABOVE:
-            accuracy[t] = stream_accuracy(model, t, size, seed)
-    return {t: accuracy[t] for t in lengths}
 
 
 def transfer_run(
@@ -59,7 +45,9 @@ def transfer_run(
         curriculum=bool(base.curriculum),
     )
     history = train(config, show_progress=False)
-    accuracy = accuracy_at(history.model.cpu(), list(lengths), seed, size)
+    accuracy = accuracy_by_length(
+        history.model.cpu(), list(lengths), seed, config.encoding, size
+    )
     return {
         "model": model,
         "seed": seed,

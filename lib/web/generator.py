@@ -35,12 +35,10 @@ def fold(generator: Generator) -> list[Layer]:
             )  # (O,)
             mean, shift = module.running_mean.double(), module.bias.double()
             layers[-1] = (s[:, None] * W, s * (b - mean) + shift, act)
-        elif isinstance(module, nn.LeakyReLU):
+        elif isinstance(module, (nn.LeakyReLU, nn.Tanh)):
             W, b, _ = layers[-1]
-            layers[-1] = (W, b, f"leaky_relu:{module.negative_slope}")
-        elif isinstance(module, nn.Tanh):
-            W, b, _ = layers[-1]
-            layers[-1] = (W, b, "tanh")
+            slope = getattr(module, "negative_slope", None)
+            layers[-1] = (W, b, "tanh" if slope is None else f"leaky_relu:{slope}")
         else:
             raise ValueError(f"cannot fold a {type(module).__name__} for the page")
     return [(W.detach(), b.detach(), act) for W, b, act in layers]
