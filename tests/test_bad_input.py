@@ -526,6 +526,15 @@ CLI_ROWS = [
         keyword="fancy",
     ),
     cli("gan-train-lr-0", "gan", "train", "--lr", "0", keyword="--lr"),
+    cli("gan-train-ema-1", "gan", "train", "--ema", "1", keyword="--ema"),
+    cli(
+        "palindrome-train-probe-from-1",
+        "palindrome",
+        "train",
+        "--probe-from",
+        "1",
+        keyword="probe",
+    ),
     cli("gan-train-lr-minus-1", "gan", "train", "--lr", "-1", keyword="--lr"),
     cli(
         "gan-train-batch-size-0",

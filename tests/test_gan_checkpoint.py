@@ -123,3 +123,22 @@ def test_a_gan_checkpoint_with_wrong_weights_is_refused(tmp_path):
 def test_a_missing_checkpoint_is_a_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_generator(tmp_path / "nothing.pt")
+
+
+def test_the_weight_average_survives_a_checkpoint_and_is_what_loads(tmp_path):
+    images = (
+        torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    )
+    config = GANConfig(epochs=1, batch_size=32, device="cpu", ema=0.9)
+    trained = train(new_state(config), images)
+    path = save_state(trained, tmp_path / "checkpoint.pt")
+    state, _ = load_state(path)
+    assert same(state.averaged.state_dict(), trained.averaged.state_dict())
+    assert same(state.generator.state_dict(), trained.generator.state_dict())
+    generator, _ = load_generator(path)  # a full checkpoint delivers the average
+    assert same(generator.state_dict(), trained.averaged.state_dict())
+    checkpoint = torch.load(path, weights_only=True)
+    del checkpoint["averaged"]
+    torch.save(checkpoint, tmp_path / "cut.pt")
+    with pytest.raises(ValueError, match="does not match"):
+        load_state(tmp_path / "cut.pt")

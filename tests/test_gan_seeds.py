@@ -79,6 +79,8 @@ def stand_in(trained: list[int], fail_at: int | None = None):
             "classes_present": 10,
             "min_class_count": 50,
             "evenness": 0.98,
+            "inception_score": 8.0 + seed / 10,
+            "real_inception_score": 9.5,
             "classifier_test_accuracy": 0.99,
             "last_epoch": {"d_real": 0.6, "d_fake": 0.4, "loss_d": 1.2, "loss_g": 1.0},
             "fid_over_training": {"epoch": [0, 40], "fid": [1000.0, 110.0 + seed]},
@@ -137,6 +139,8 @@ def test_writes_every_seed_with_command_and_summary(
     ]
     assert saved["summary"]["fid"] == {"median": 101.0, "min": 100.0, "max": 102.0}
     assert saved["summary"]["final_tracked_fid"]["max"] == 112.0
+    ratio = saved["summary"]["inception_ratio"]
+    assert (ratio["min"], ratio["max"]) == pytest.approx((8.0 / 9.5, 8.2 / 9.5))
     assert (
         saved["recipe"]["epochs"] == seeds.DEFAULT_CONFIG.epochs
         and "seed" not in saved["recipe"]
@@ -273,7 +277,11 @@ def test_one_real_seed_end_to_end(data, tmp_path):
         and entry["fid"] > 0
         and entry["real_floor"] > 0
     )
-    assert entry["fid_over_training"]["epoch"] == list(range(0, 41, 4))
+    recipe = seeds.DEFAULT_CONFIG
+    every = recipe.track_every
+    assert entry["fid_over_training"]["epoch"] == list(
+        range(0, recipe.epochs + 1, every)
+    )
     assert set(entry["last_epoch"]) == {"loss_d", "loss_g", "d_real", "d_fake"}
     assert [p["pair"] for p in entry["paths"]] == [list(p) for p in seeds.PAIRS]
     assert any(

@@ -13,6 +13,7 @@ from lib.mnist.fid import (
     frechet_distance,
     frechet_gaussians,
     gaussian_stats,
+    inception_score,
 )
 
 
@@ -152,3 +153,40 @@ def test_class_distribution_refuses_bad_labels():
         class_distribution(torch.tensor([3, 10]))
     with pytest.raises(ValueError, match="at least one"):
         class_distribution(torch.tensor([], dtype=torch.long))
+
+
+class _Logits(torch.nn.Module):
+    """A stand-in classifier whose logits are the first 10 pixels of each image."""
+
+    device = torch.device("cpu")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(len(x), -1)[:, :10]
+
+
+def _images(logits: torch.Tensor) -> torch.Tensor:
+    images = torch.zeros(len(logits), 1, 28, 28)
+    images.view(len(logits), -1)[:, :10] = logits
+    return images
+
+
+def test_inception_score_of_sure_even_classes_is_ten_and_of_one_class_is_one():
+    sure = _images(
+        torch.eye(10).repeat(3, 1) * 100
+    )  # 30 images, each class 3 times, certain
+    assert inception_score(_Logits(), sure) == pytest.approx(10.0, rel=1e-9)
+    one_class = _images(torch.eye(10)[[4] * 30] * 100)
+    assert inception_score(_Logits(), one_class) == pytest.approx(1.0, rel=1e-9)
+    unsure = _images(torch.zeros(30, 10))  # every image uniform over the classes
+    assert inception_score(_Logits(), unsure) == pytest.approx(1.0, rel=1e-9)
+
+
+def test_inception_score_matches_its_definition():
+    logits = torch.randn(50, 10, generator=torch.Generator().manual_seed(0)) * 3
+    p = torch.softmax(logits.double(), dim=1)  # (50, 10)
+    kl = (p * (p / p.mean(0)).log()).sum(1)  # (50,)
+    expected = math.exp(kl.mean().item())
+    assert inception_score(_Logits(), _images(logits)) == pytest.approx(
+        expected, rel=1e-6
+    )
+    assert 1.0 < expected < 10.0

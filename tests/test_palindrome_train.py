@@ -8,7 +8,14 @@ import torch
 from lib.lstm.fast import FastLSTM
 from lib.lstm.fast_rnn import FastRNN
 from lib.palindrome import curriculum
-from lib.palindrome.train import TrainConfig, evaluate, make_model, train
+from lib.palindrome.train import (
+    History,
+    TrainConfig,
+    _probe,
+    evaluate,
+    make_model,
+    train,
+)
 
 
 @pytest.mark.parametrize(
@@ -28,6 +35,7 @@ from lib.palindrome.train import TrainConfig, evaluate, make_model, train
         ("hidden", 0),
         ("hidden", 1.5),
         ("steps", 0),
+        ("probe_from", 1),
         ("model", "gru"),
         ("encoding", "binary"),
         ("device", "tpu"),
@@ -142,6 +150,48 @@ def test_curriculum_walks_through_its_stages():
     assert seen[0] == 4 and seen == sorted(seen)
     assert set(seen) == {4, 8, 12}
     assert history.accuracy >= 0.99
+
+
+@pytest.mark.parametrize(
+    "passes, stage, probed",
+    [
+        (
+            {15: 1.0, 22: 0.995, 30: 0.5},
+            (3, 0.5),
+            [(15, 1.0), (22, 0.995)],
+        ),  # trains at 30
+        (
+            {15: 1.0, 22: 1.0, 30: 1.0},
+            (3, 1.0),
+            [(15, 1.0), (22, 1.0), (30, 1.0)],
+        ),  # done
+        ({15: 0.9}, (1, 0.9), []),  # the first probe fails: train at 15
+        (
+            {30: 0.995},
+            (3, 0.995),
+            [],
+        ),  # the last length needs target_accuracy, not advance_at
+    ],
+)
+def test_probing_skips_only_the_stages_the_model_passes(passes, stage, probed):
+    config = TrainConfig(length=30, curriculum=True, probe_from=12)
+    lengths = [10, 15, 22, 30]
+    history = History(config=config)
+    start = 1 if 15 in passes else 3
+    assert _probe(start, lengths, config, passes.__getitem__, history) == stage
+    assert history.probed == probed
+    assert ("skipped_stages" in history.summary()) == bool(probed)
+
+
+def test_stages_below_probe_from_are_trained_not_probed():
+    config = TrainConfig(length=30, curriculum=True)  # probe_from 200: never probed
+    history = History(config=config)
+
+    def held_out(length):
+        raise AssertionError(f"probed T={length}")
+
+    assert _probe(1, [10, 15, 22, 30], config, held_out, history) == (1, -1.0)
+    assert history.probed == []
 
 
 def test_same_seed_same_history():

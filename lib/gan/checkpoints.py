@@ -45,6 +45,7 @@ def to_checkpoint(
         "step": state.step,
         "generator": state.generator.state_dict(),
         "discriminator": state.discriminator.state_dict(),
+        "averaged": None if state.averaged is None else state.averaged.state_dict(),
         "opt_g": state.opt_g.state_dict(),
         "opt_d": state.opt_d.state_dict(),
         "rng": _rng_states(state),
@@ -72,7 +73,9 @@ def from_checkpoint(
         state.discriminator.load_state_dict(ckpt["discriminator"])
         state.opt_g.load_state_dict(ckpt["opt_g"])
         state.opt_d.load_state_dict(ckpt["opt_d"])
-    except (RuntimeError, KeyError, ValueError) as err:
+        if state.averaged is not None:
+            state.averaged.load_state_dict(ckpt["averaged"])
+    except (RuntimeError, KeyError, ValueError, TypeError, AttributeError) as err:
         raise ValueError(
             f"the GAN checkpoint does not match lib.gan's networks: {str(err).splitlines()[0]}"
         ) from None
@@ -128,13 +131,15 @@ def save_generator(
 def load_generator(
     path: str | os.PathLike, device: str = "cpu"
 ) -> tuple[Generator, GANConfig]:
-    """A generator in eval mode from either a "gan-generator" or a full "gan" checkpoint."""
+    """A generator in eval mode from either a "gan-generator" or a full "gan" checkpoint (whose weight
+    average, when the run kept one)."""
     ckpt = load_checked(path, kind=(GENERATOR_KIND, KIND))
     _check_keys(ckpt, ("config", "generator"), path)
     config = GANConfig.from_dict(ckpt["config"])
     generator = Generator(config.latent_dim)
     try:
-        generator.load_state_dict(ckpt["generator"])
+        # a full checkpoint of a run with a weight average delivers the average
+        generator.load_state_dict(ckpt.get("averaged") or ckpt["generator"])
     except RuntimeError as err:
         raise ValueError(
             f"{str(path)!r}: weights do not fit lib.gan's Generator ({str(err).splitlines()[0]})"

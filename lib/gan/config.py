@@ -33,6 +33,9 @@ class GANConfig:
     # generator updates after each discriminator update (1 = the reports); each extra one draws fresh
     # noise. It costs time per step: compare recipes at equal seconds, not steps
     g_steps: int = 1
+    # decay of an exponential moving average of G's weights, updated after every G step; the
+    # average is the generator a run delivers (samples, scores, the saved file). 0 = off
+    ema: float = 0.0
     # keep samples from fixed noise every this many epochs, for FID over training (0 = off)
     track_every: int = 0
     # how many images each tracked set holds (stored as bytes in the checkpoint)
@@ -53,6 +56,7 @@ class GANConfig:
             checks.fraction("betas", beta, closed=False)
         object.__setattr__(self, "betas", (float(betas[0]), float(betas[1])))
         checks.fraction("label_smoothing", self.label_smoothing, high=0.5, closed=False)
+        checks.fraction("ema", self.ema, closed=False)
         # the name only: a GPU machine's config must load on a CPU-only one
         check_device_name(self.device)
 

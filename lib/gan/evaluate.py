@@ -1,4 +1,5 @@
-"""Scoring generated digits with the MNIST classifier: FID, its real-vs-real floor, class coverage."""
+"""Scoring generated digits with the MNIST classifier: FID, its real-vs-real floor, class coverage,
+and the Inception-style score beside the same score of the real test digits."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ def evaluate_generator(
     samples: int = 2000,
     seed: int = 0,
 ) -> dict:
-    """FID of ``samples`` generated digits against the test split, the floor, and class coverage.
+    """FID of ``samples`` generated digits against the test split, the floor, class coverage, and the
+    Inception-style score of the samples and of the test digits.
 
     ``root`` is the prepared data (default ``lib.core.paths.data_dir()``).
     """
     from lib.core.paths import data_dir
     from lib.mnist import mnist_tensors, source_info
-    from lib.mnist.fid import class_distribution, fid, real_floor
+    from lib.mnist.fid import class_distribution, fid, inception_score, real_floor
 
     root = data_dir() if root is None else root
     fake = sample(
@@ -41,6 +43,8 @@ def evaluate_generator(
         "classes_present": spread["classes_present"],
         "missing_classes": spread["missing"],
         "evenness": round(spread["evenness"], 4),
+        "inception_score": round(inception_score(classifier, fake), 3),
+        "real_inception_score": round(inception_score(classifier, test_images), 3),
         "classifier_test_accuracy": round(
             float(getattr(classifier, "test_accuracy", float("nan"))), 4
         ),

@@ -26,6 +26,9 @@ METRICS: dict[str, Callable[[dict[str, Any]], float]] = {
     "classes_present": lambda e: e["classes_present"],
     "min_class_count": lambda e: e["min_class_count"],
     "evenness": lambda e: e["evenness"],
+    "inception_score": lambda e: e["inception_score"],
+    # the score against the real test digits' (issue 13's target: at least 0.9)
+    "inception_ratio": lambda e: e["inception_score"] / e["real_inception_score"],
     **{
         name: (lambda e, name=name: e["last_epoch"][name])
         for name in ("d_real", "d_fake", "loss_d", "loss_g")

@@ -79,7 +79,7 @@ def score_run(
     from lib.gan.interpolate import compare_paths
 
     scores = evaluate_generator(
-        state.generator, classifier, root, samples=samples, seed=EVAL_NOISE_SEED
+        state.sampler, classifier, root, samples=samples, seed=EVAL_NOISE_SEED
     )
     # 1,000 samples each
     epochs, fids = fid_over_training(state.tracked, classifier, test_images)
@@ -90,6 +90,8 @@ def score_run(
         "classes_present",
         "missing_classes",
         "evenness",
+        "inception_score",
+        "real_inception_score",
         "classifier_test_accuracy",
     )
     return {
@@ -100,8 +102,7 @@ def score_run(
         },
         "fid_over_training": {"epoch": epochs, "fid": [round(f, 2) for f in fids]},
         "paths": [
-            compare_paths(state.generator, classifier, a, b, PATH_STEPS)
-            for a, b in PAIRS
+            compare_paths(state.sampler, classifier, a, b, PATH_STEPS) for a, b in PAIRS
         ],
     }
 

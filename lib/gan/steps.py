@@ -6,7 +6,8 @@
 The generator's step is the non-saturating one: minimising log(1 − D(G(z))) instead, as the minimax
 game is written, gives almost no gradient while D rejects the fakes confidently, which is exactly when
 G needs it most (chapter 03 plots both gradients). With ``config.g_steps`` = k > 1 the generator
-takes k steps after each discriminator step, the extra ones on fresh noise.
+takes k steps after each discriminator step, the extra ones on fresh noise. With ``config.ema`` > 0
+the weight average moves after the generator's steps (``update_average``).
 """
 
 from __future__ import annotations
@@ -45,12 +46,30 @@ def gan_step(
     # once G has moved those fakes are stale: the extra steps draw new ones
     for _ in range(cfg.g_steps - 1):
         losses_g.append(generator_step(state, G(_noise(state, n, real.device))))
+    update_average(state)
     return (
         loss_d.item(),
         sum(losses_g) / len(losses_g),
         torch.sigmoid(real_logit).mean().item(),
         torch.sigmoid(fake_logit).mean().item(),
     )
+
+
+@torch.no_grad()
+def update_average(state: TrainState) -> None:
+    """Move the weight average a step ``1 - ema`` towards G (when there is one).
+
+    Only the weights are averaged. The batch norms' running statistics are copied from G: they are
+    themselves a moving average (momentum 0.1), of activations the averaged weights produce nearly
+    alike once training has settled.
+    """
+    if state.averaged is None:
+        return
+    weight = 1.0 - state.config.ema
+    for mean, p in zip(state.averaged.parameters(), state.generator.parameters()):
+        mean.lerp_(p, weight)
+    for mean, b in zip(state.averaged.buffers(), state.generator.buffers()):
+        mean.copy_(b)
 
 
 def generator_step(state: TrainState, fake: torch.Tensor) -> float:

@@ -64,3 +64,31 @@ def recipe_tables(results: Sequence[dict], names: Sequence[str]) -> tuple[str, s
             caption="What each recipe spent (means over the seeds)",
         ),
     )
+
+
+def final_recipe_table(
+    results: Sequence[dict], names: Sequence[str], real_score: float
+) -> str:
+    """Chapter 03's final recipe comparison: quality, the targets and the cost, one row per recipe."""
+    rows = [
+        (
+            name,
+            f"{r['fid_mean']:.0f} ± {r['fid_std']:.0f}",
+            " / ".join(
+                f"{run['inception_score'] / real_score:.2f}" for run in r["runs"]
+            ),
+            " / ".join(f"{100 * run['min_class_fraction']:.1f}" for run in r["runs"]),
+            f"{r['seeds_on_target']} of {len(r['runs'])}",
+            f"{r['g_updates_mean']:,.0f}",
+        )
+        for name, r in zip(names, results)
+    ]
+    columns = [
+        "recipe",
+        "FID,\nmean ± sd",
+        "score / real,\nper seed",
+        "rarest digit %,\nper seed",
+        "seeds on\ntarget",
+        "G\nupdates",
+    ]
+    return markdown_table(columns, rows, caption="The final stage (seeds in order)")

@@ -1,7 +1,9 @@
 """Training the GAN of chapter 03: the run's state, and the epoch loop around ``lib.gan.steps``.
 
 Each batch is one discriminator step, then ``config.g_steps`` non-saturating generator steps
-(``lib.gan.steps``, with the losses of ``lib.gan.losses``).
+(``lib.gan.steps``, with the losses of ``lib.gan.losses``). With ``config.ema`` > 0 a moving average
+of the generator's weights follows along, and it is the generator the run delivers
+(``TrainState.sampler``): snapshots, tracked samples and the saved file come from it.
 
 All randomness comes from explicit generators held in ``TrainState`` (the data order, the training
 noise, the fixed noise of the snapshots); together with the weights and Adam's moments they are
@@ -10,6 +12,7 @@ what a checkpoint stores, so a resumed run continues bit for bit where the inter
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -57,6 +60,13 @@ class TrainState:
     tracked: dict[str, list] = field(
         default_factory=lambda: {"epoch": [], "images": []}
     )
+    # the moving average of the generator's weights (config.ema > 0), else None
+    averaged: Generator | None = None
+
+    @property
+    def sampler(self) -> Generator:
+        """The generator this run delivers: the weight average when there is one, else G itself."""
+        return self.generator if self.averaged is None else self.averaged
 
 
 def new_state(config: GANConfig) -> TrainState:
@@ -67,6 +77,7 @@ def new_state(config: GANConfig) -> TrainState:
     )
     generator, discriminator = generator.to(device), discriminator.to(device)
     adam = dict(lr=config.lr, betas=config.betas)
+    averaged = copy.deepcopy(generator).requires_grad_(False) if config.ema else None
     return TrainState(
         config=config,
         generator=generator,
@@ -80,6 +91,7 @@ def new_state(config: GANConfig) -> TrainState:
             config.latent_dim,
             generator=torch.Generator().manual_seed(config.seed + 3),
         ),
+        averaged=averaged,
     )
 
 
@@ -96,9 +108,7 @@ def _record_tracked(state: TrainState) -> None:
         cfg.latent_dim,
         generator=torch.Generator().manual_seed(cfg.seed + 4),
     )
-    images = sample(
-        state.generator, cfg.track_samples, z=z
-    )  # (N, 1, 28, 28) in [-1, 1]
+    images = sample(state.sampler, cfg.track_samples, z=z)  # (N, 1, 28, 28) in [-1, 1]
     as_bytes = ((images + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
     state.tracked["epoch"].append(state.epoch)
     state.tracked["images"].append(as_bytes)
@@ -138,7 +148,7 @@ def run_epoch(
         state.step += 1
         if state.step == middle_step:
             state.snapshots["middle"] = sample(
-                state.generator, SNAPSHOT_COUNT, z=state.fixed_z
+                state.sampler, SNAPSHOT_COUNT, z=state.fixed_z
             )
         if bar is not None:
             bar.update(1)
@@ -180,7 +190,7 @@ def train(
         )
     if state.epoch == 0 and "begin" not in state.snapshots:
         state.snapshots["begin"] = sample(
-            state.generator, SNAPSHOT_COUNT, z=state.fixed_z
+            state.sampler, SNAPSHOT_COUNT, z=state.fixed_z
         )
         if cfg.track_every:
             _record_tracked(state)
@@ -192,7 +202,7 @@ def train(
                 _record_tracked(state)
             if state.epoch == cfg.epochs:
                 state.snapshots["final"] = sample(
-                    state.generator, SNAPSHOT_COUNT, z=state.fixed_z
+                    state.sampler, SNAPSHOT_COUNT, z=state.fixed_z
                 )
             bar.set_postfix(
                 epoch=state.epoch,

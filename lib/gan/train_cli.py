@@ -38,6 +38,7 @@ RUN_FLAGS = (
     "batch_size",
     "label_smoothing",
     "g_steps",
+    "ema",
     "track_every",
 )
 
@@ -99,6 +100,13 @@ def add_flags(p) -> None:
         default=None,
         help=f"generator updates per discriminator update (default {DEFAULT_CONFIG.g_steps}; "
         "the reports used 1)",
+    )
+    p.add_argument(
+        "--ema",
+        type=unit_interval,
+        default=None,
+        help="decay of the moving average of G's weights that the run delivers "
+        f"(default {DEFAULT_CONFIG.ema}; 0 = off, G itself, as in the reports)",
     )
     p.add_argument(
         "--track-every",
@@ -195,7 +203,7 @@ def run(args) -> dict:
         for name in SNAPSHOT_NAMES
     }
     files["generator"] = str(
-        save_generator(state.generator, state.config, out / GENERATOR_FILE)
+        save_generator(state.sampler, state.config, out / GENERATOR_FILE)
     )
     files["checkpoint"] = str(checkpoint)
     per_epoch = epoch_means(state.history)  # what history.json stores

@@ -1,4 +1,5 @@
-"""How good are generated digits? The Fréchet distance on classifier features, and the class spread.
+"""How good are generated digits? The Fréchet distance on classifier features, the class spread, and an
+Inception-style score.
 
 The Fréchet (FID-style) distance fits a Gaussian to each set of features and measures
 
@@ -9,6 +10,11 @@ Here the features are the penultimate layer of ``lib.mnist.classifier.MnistClass
 the numbers are comparable only with each other). Real train vs real test digits give the floor: the
 distance two samples of *real* digits already have. The estimate grows as samples shrink, so compare
 sets of equal sizes against the same reference (e.g. N generated vs test and N train vs test).
+
+The Inception-style score (after Salimans et al. 2016, on this classifier instead of Inception) is
+exp(E_x KL(p(y|x) || p(y))): high when each digit is classified confidently and the classes are evenly
+used. Ten equally common, unmistakable classes give 10; real test digits give a little less, and that
+is the yardstick a generator is held to.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import os
 
 import torch
 
+from lib.core.inference import chunked
 from lib.core.paths import data_dir
 from lib.mnist import mnist_tensors
 
@@ -108,6 +115,16 @@ def real_floor(
         )[:num_samples]
         train_images = train_images[pick]
     return fid(classifier, train_images, test_images)
+
+
+def inception_score(classifier, images: torch.Tensor) -> float:
+    """exp(mean KL(p(y|x) ‖ p(y))) of images in [-1, 1] ((N, 784) or (N, 1, 28, 28)), in float64."""
+    probs = chunked(
+        lambda chunk: torch.softmax(classifier(chunk), dim=1), images, classifier.device
+    ).double()  # (N, 10)
+    marginal = probs.mean(dim=0)  # (10,) p(y)
+    kl = torch.xlogy(probs, probs).sum(1) - (probs * marginal.log()).sum(1)  # (N,)
+    return math.exp(kl.mean().item())
 
 
 def class_distribution(labels: torch.Tensor, num_classes: int = 10) -> dict:

@@ -5,6 +5,7 @@
     config      -- ``TrainConfig``: one run, checked when it is made
     train       -- the model factory, the training loop and held-out accuracy
     stream      -- held-out accuracy at any length, one step at a time, in bounded memory
+    memory      -- what the trained units hold over a long palindrome: η² of the state, forget gates
     checkpoint  -- a trained model saved atomically and loaded safely (``train --save``)
     sweep       -- lengths x models x recipes x seeds, one JSON file per run (resumable;
                    joblib processes here, or a Dask cluster)

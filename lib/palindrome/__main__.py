@@ -95,6 +95,7 @@ def _transfer(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
         _command_line(argv),
         size=args.size,
         lengths=args.at,
+        memory_at=args.memory_at,
     )
     cli.print_summary(
         {"out": str(args.out), "runs": len(runs), "trained_at": args.length}

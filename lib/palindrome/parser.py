@@ -33,7 +33,7 @@ SWEEP_STEPS = 2000  # the budget of every run of chapter 02's sweep, LSTM and RN
 # TrainConfig's fields that every command takes as flags (train adds --model and --length).
 COMMON = (
     "steps batch_size lr hidden encoding seed device clip eval_every eval_size "
-    "target_accuracy forget_bias curriculum start_length stage_lr"
+    "target_accuracy forget_bias curriculum start_length stage_lr probe_from"
 ).split()
 TYPES = {
     "model": MODELS,
@@ -43,6 +43,7 @@ TYPES = {
     "device": device_type,
     "forget_bias": float,
     "start_length": length_type,
+    "probe_from": length_type,
 }
 
 
@@ -193,6 +194,14 @@ def build_parser() -> cli.Parser:
         type=cli.positive_int,
         default=500,
         help="held-out palindromes per evaluated length (default 500)",
+    )
+    tf.add_argument(
+        "--memory-at",
+        type=length_type,
+        default=None,
+        help="also stream --size palindromes of this length and record, per hidden unit, how "
+        "much of the state the first digit explains over time and the LSTM's forget gates "
+        "(lib.palindrome.memory; default: off)",
     )
     _out(tf, cli.output_path, "palindrome_transfer.json", "JSON file of the study")
     _common(tf, steps=SWEEP_STEPS)

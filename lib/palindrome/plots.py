@@ -197,3 +197,51 @@ def plot_curriculum(
     axes[0][0].set_ylabel("length T being trained")
     fig.tight_layout()
     return fig
+
+
+def plot_memory(runs: list[dict[str, Any]]) -> Figure:
+    """What the units hold over a long palindrome (``memory_stats`` of each run, one line per seed).
+
+    Left: the share of units whose state tells the first digit apart (η² ≥ 0.9), against the step.
+    Right: each LSTM unit's mean forget gate over the palindrome, all seeds together.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.6))
+    for model in ("lstm", "rnn"):
+        mine = [r for r in runs if r["model"] == model and "memory" in r]
+        for k, run in enumerate(sorted(mine, key=lambda r: r["seed"])):
+            eta2 = run["memory"]["eta2"]
+            steps = [int(t) for t in eta2]
+            share = [
+                sum(v >= 0.9 for v in eta2[str(t)]) / len(eta2[str(t)]) for t in steps
+            ]
+            left.plot(
+                steps,
+                share,
+                marker="o" if model == "lstm" else "s",
+                linestyle="-" if model == "lstm" else "--",
+                color=MODEL_COLOURS[model],
+                alpha=0.7,
+                label=MODEL_NAMES[model] if k == 0 else None,
+            )
+    left.set(
+        xscale="log",
+        ylim=(-0.03, 1.03),
+        xlabel="step t (digits read)",
+        ylabel="share of units with η² ≥ 0.9",
+        title="Which units still tell the first digit",
+    )
+    left.legend()
+    means = [
+        f
+        for r in runs
+        if r["model"] == "lstm" and "memory" in r
+        for f in r["memory"]["forget"]["mean"]
+    ]
+    right.hist(means, bins=40, range=(0, 1), color=MODEL_COLOURS["lstm"])
+    right.set(
+        xlabel="mean forget gate of a unit over the palindrome",
+        ylabel="units (all seeds)",
+        title="LSTM forget gates",
+    )
+    fig.tight_layout()
+    return fig

@@ -17,6 +17,8 @@ floats of looked-up projections (20 MB at N = 300, H = 128), and the state, N·G
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch import nn
 
@@ -86,9 +88,13 @@ def _weights(model: nn.Module, encoding: str) -> tuple[torch.Tensor, torch.Tenso
 
 
 def _stepper(z: torch.Tensor, h: torch.Tensor, gated: bool):
-    """The pointwise part of one step, in place: z (n, G) pre-activations -> the new h (and c)."""
+    """The pointwise part of one step, in place: z (n, G) pre-activations -> the new h (and c).
+
+    Returns the step and the state it updates, as named (n, H) views: h, and for the LSTM also
+    c and the gates i, f, o, g (what ``stream_logits``'s ``observe`` sees after each step).
+    """
     if not gated:
-        return lambda: torch.tanh(z, out=h)  # h = tanh(z)
+        return (lambda: torch.tanh(z, out=h)), {"h": h}  # h = tanh(z)
     H = h.shape[1]
     c = torch.zeros_like(h)  # (n, H)
     sig, g = z[:, : 3 * H], z[:, 3 * H :]
@@ -100,7 +106,7 @@ def _stepper(z: torch.Tensor, h: torch.Tensor, gated: bool):
         c.mul_(f).addcmul_(i, g)  # c = g ⊙ i + c_prev ⊙ f
         torch.tanh(c, out=h).mul_(o)  # h = tanh(c) ⊙ o
 
-    return step
+    return step, {"h": h, "c": c, "i": i, "f": f, "o": o, "g": g}
 
 
 def stream_logits(
@@ -109,9 +115,14 @@ def stream_logits(
     length: int,
     encoding: str = "onehot",
     show_progress: bool | None = None,
+    observe: Callable[[int, dict[str, torch.Tensor]], None] | None = None,
 ) -> torch.Tensor:
     """Logits (n, O) after reading the first T-1 digits of palindromes of ``length`` digits whose
-    first ⌈T/2⌉ digits are ``front`` (⌈T/2⌉, n), one step at a time (memory: see the module)."""
+    first ⌈T/2⌉ digits are ``front`` (⌈T/2⌉, n), one step at a time (memory: see the module).
+
+    ``observe(t, state)``, when given, is called after step t = 1..T-1 with the state's (n, H)
+    views (h; for the LSTM also c, i, f, o, g), which the next step overwrites.
+    """
     check_length(length)
     if front.dim() != 2 or front.shape[0] != (length + 1) // 2:
         raise ValueError(
@@ -123,16 +134,18 @@ def stream_logits(
         n, G = front.shape[1], E.shape[1]
         h = E.new_zeros(n, W_hT.shape[0])  # (n, H)
         z = E.new_empty(n, G)  # (n, G)
-        step = _stepper(z, h, isinstance(model, LSTM))
+        step, state = _stepper(z, h, isinstance(model, LSTM))
         hide = None if show_progress is None else not show_progress
         with progress(total=length - 1, desc=f"T={length}", disable=hide) as bar:
             for start in range(0, length - 1, BLOCK):
                 stop = min(start + BLOCK, length - 1)
                 digits = _block_digits(front, start, stop, length).to(E.device)
                 xs = E.index_select(0, digits.view(-1)).view(-1, n, G)  # (K, n, G)
-                for x_t in xs:
+                for t, x_t in enumerate(xs, start=start + 1):
                     torch.addmm(x_t, h, W_hT, out=z)  # (n, G)
                     step()
+                    if observe is not None:
+                        observe(t, state)
                 bar.update(stop - start)
         return torch.addmm(model.b_p, h, model.W_ph.T)  # (n, O)
 

@@ -68,6 +68,8 @@ class History:
         0.0  # held-out accuracy at the full length, measured after the last step
     )
     steps: int = 0  # training steps actually taken
+    # curriculum stages skipped because the model already passed them: (length, accuracy)
+    probed: list[tuple[int, float]] = field(default_factory=list)
     seconds: float = 0.0  # wall-clock time of the whole run
     model: nn.Module | None = None
 
@@ -84,6 +86,12 @@ class History:
             "seed": c.seed,
             "stages": c.stages(),
             "implementation": type(self.model).__name__,
+            # only when a stage was skipped, so runs without probes keep their files
+            **(
+                {"skipped_stages": [list(p) for p in self.probed]}
+                if self.probed
+                else {}
+            ),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -147,11 +155,30 @@ def train_step(
     return loss.item(), (logits.argmax(-1) == y).float().mean().item()
 
 
+def _probe(
+    stage: int, lengths: list[int], config: TrainConfig, held_out, history: History
+) -> tuple[int, float]:
+    """Move on from ``stage`` past every stage of ``config.probe_from`` digits or more that the model
+    already passes; return the stage to train at and its accuracy (-1 when not measured)."""
+    while lengths[stage] >= config.probe_from:
+        held = held_out(lengths[stage])
+        last = stage + 1 == len(lengths)
+        if held < (config.target_accuracy if last else config.advance_at):
+            return stage, held
+        history.probed.append((lengths[stage], held))
+        if last:
+            return stage, held
+        stage += 1
+    return stage, -1.0
+
+
 def train(config: TrainConfig, show_progress: bool | None = None) -> History:
     """Train ``config.model`` on palindromes of ``config.length`` digits; return the history.
 
     With a curriculum the run moves to the next length once held-out accuracy at the current one
-    reaches ``advance_at``; the early stop applies at the full length only. Each new stage also lowers
+    reaches ``advance_at``; the early stop applies at the full length only. Stages of
+    ``probe_from`` digits or more are evaluated before they are trained, and skipped when the model
+    passes them already. Each new stage also lowers
     the learning rate by ``stage_lr``: after a stage that the network has mastered, RMSprop's running
     average of squared gradients is tiny, so the larger gradients of a longer length would otherwise
     be divided by it into steps big enough to undo what was learnt.
@@ -198,10 +225,10 @@ def train(config: TrainConfig, show_progress: bool | None = None) -> History:
             T=lengths[stage], acc=f"{held:.3f}", loss=f"{history.records[-1].loss:.3f}"
         )
         if stage + 1 < len(lengths) and held >= config.advance_at:
-            stage += 1
             for group in optimizer.param_groups:
                 group["lr"] *= config.stage_lr
-        elif stage + 1 == len(lengths) and held >= config.target_accuracy:
+            stage, held = _probe(stage + 1, lengths, config, held_out, history)
+        if stage + 1 == len(lengths) and held >= config.target_accuracy:
             break
     bar.close()
     history.accuracy = held_out(config.length)

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
+from lib.palindrome.memory import memory_stats
 from lib.palindrome.sweep import read_sweep, save_sweep
 from lib.palindrome.train import TrainConfig, accuracy_by_length, train
 
@@ -32,10 +33,12 @@ def transfer_run(
     trained_at: int,
     lengths: Iterable[int] = LENGTHS,
     size: int = 500,
+    memory_at: int | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` at ``trained_at`` and measure its accuracy at every length.
 
     Plainly, unless ``base.curriculum`` is True (None, the automatic choice, counts as plain).
+    With ``memory_at``, also ``memory_stats`` at that length (what the units hold over time).
     """
     config = dataclasses.replace(
         base,
@@ -48,7 +51,7 @@ def transfer_run(
     accuracy = accuracy_by_length(
         history.model.cpu(), list(lengths), seed, config.encoding, size
     )
-    return {
+    run = {
         "model": model,
         "seed": seed,
         "length": trained_at,
@@ -58,6 +61,12 @@ def transfer_run(
         "accuracy": {str(t): acc for t, acc in accuracy.items()},
         "config": dataclasses.asdict(config),
     }
+    if memory_at is not None:
+        stats = memory_stats(
+            history.model.cpu(), memory_at, size, seed, encoding=config.encoding
+        )
+        run["memory"] = stats
+    return run
 
 
 def study(
@@ -69,6 +78,7 @@ def study(
     command: str = "",
     size: int = 500,
     lengths: Iterable[int] = LENGTHS,
+    memory_at: int | None = None,
 ) -> list[dict[str, Any]]:
     """Every model and seed of a transfer study, saved to ``path`` after each run (resumable)."""
     path = Path(path)
@@ -79,7 +89,9 @@ def study(
         for seed in seeds:
             if (model, seed) in done:
                 continue
-            runs.append(transfer_run(base, model, seed, trained_at, lengths, size))
+            runs.append(
+                transfer_run(base, model, seed, trained_at, lengths, size, memory_at)
+            )
             save_sweep(runs, path, command=command)
     return runs
 
