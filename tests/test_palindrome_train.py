@@ -210,3 +210,29 @@ def test_same_seed_same_history():
     ]
     c = train(dataclasses.replace(config, seed=1), show_progress=False)
     assert [r.loss for r in a.records] != [r.loss for r in c.records]
+
+
+def test_a_run_whose_long_stages_pass_their_probes_stops_without_training_them(
+    monkeypatch,
+):
+    import importlib
+
+    # the module (the package's ``train`` attribute is the function)
+    training = importlib.import_module("lib.palindrome.train")
+
+    asked = []
+
+    def always_right(model, length, size, seed, encoding):
+        asked.append(length)
+        return 1.0
+
+    monkeypatch.setattr(training, "heldout_accuracy", always_right)
+    config = TrainConfig(
+        length=12, curriculum=True, start_length=4, growth=2.0, probe_from=8
+    )
+    config = dataclasses.replace(config, hidden=8, eval_every=5, device="cpu")
+    history = train(config, show_progress=False)
+    assert history.steps == 5  # trained at T = 4 only, until the first check
+    assert asked == [4, 8, 12]  # the probes' result is the run's: no second look
+    assert history.probed == [(8, 1.0), (12, 1.0)] and history.accuracy == 1.0
+    assert history.summary()["skipped_stages"] == [[8, 1.0], [12, 1.0]]

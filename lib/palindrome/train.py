@@ -231,6 +231,8 @@ def train(config: TrainConfig, show_progress: bool | None = None) -> History:
         if stage + 1 == len(lengths) and held >= config.target_accuracy:
             break
     bar.close()
-    history.accuracy = held_out(config.length)
+    last = history.probed[-1] if history.probed else (0, 0.0)
+    # a last stage that passed its probe was measured on this very held-out set
+    history.accuracy = last[1] if last[0] == config.length else held_out(config.length)
     history.seconds = time.perf_counter() - start
     return history
