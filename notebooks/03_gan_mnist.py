@@ -397,7 +397,7 @@ assert run.epoch == DEFAULT_CONFIG.epochs and run.step == run.epoch * per_epoch
 # They come from the same recipe trained with five seeds, saved in `results/gan_seeds.json` by
 #
 # ```
-# python -m lib.gan seeds --seeds 0-4   # about 2 minutes per seed; a killed run resumes
+# python -m lib.gan seeds --seeds 0-4 --threads 2   # 3-4 min per seed; a killed run resumes
 # ```
 #
 # which scores every seed exactly as this chapter scores its run below. This run is a spot check: its
