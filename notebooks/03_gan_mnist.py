@@ -649,6 +649,7 @@ assert sum(d > 0 for d in drops) == 4 and 6.5 < min(d for d in drops if d > 0)
 assert max(drops) < 11 and -1.5 < min(drops) < 0
 print("every statement about the seeds holds")
 
+# %% [markdown]
 # ## From the command line
 #
 # The same code runs outside the notebook, with a progress bar on stderr and a JSON summary as the last
