@@ -138,11 +138,26 @@ def test_one_title_and_no_skipped_levels(stem):
 @pytest.mark.parametrize("stem", STEMS)
 def test_no_control_characters(stem):
     # A "\b" typed into a non-raw Python string becomes a backspace: "$\beta$" turns into "$<BS>eta$",
-    # which MathJax cannot typeset.
+    # which MathJax cannot typeset; a "\t" likewise turns "$\theta$" into "$<TAB>heta$".
     path = _twin(stem, ".py")
     bad = [
         f"line {n}: {line.strip()[:80]!r}"
         for n, line in enumerate(path.read_text().splitlines(), 1)
-        if any(ord(ch) < 32 and ch != "\t" for ch in line)
+        if any(ord(ch) < 32 for ch in line)
     ]
     assert not bad, f"{stem}.py holds control characters:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_no_heading_is_left_inside_a_code_cell(stem):
+    # A Markdown cell that loses its `# %% [markdown]` marker joins the code cell above it: its
+    # text then shows in the book as code, and its heading vanishes from the page's outline.
+    notebook = jupytext.read(_twin(stem, ".py"))
+    stray = [
+        line
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if re.match(r"#\s+#{1,6}\s", line)
+    ]
+    assert not stray, f"{stem}: Markdown headings inside code cells: {stray}"
