@@ -3,12 +3,12 @@
 models          Generator, Discriminator (exactly the reports' layers), sampling in eval mode
 losses          the discriminator's loss and the saturating and non-saturating generator losses
 config          GANConfig: the typed, validated training configuration
-steps           one discriminator step, then the non-saturating generator step(s)
+steps           one discriminator step, the non-saturating generator step(s), the weight average
 train           TrainState, new_state and the epoch loop around those steps
 checkpoints     the training state and the generator as safe, atomically written checkpoints
 snapshots       5×5 grids and strips as images
 interpolate     linear and spherical paths between two digits' noise vectors
-evaluate        FID, its real-vs-real floor and class coverage with the MNIST classifier
+evaluate        FID, its real-vs-real floor, class coverage and the Inception-style score
 cache           default_run / default_generator: the chapters' generator, trained once and cached
 seeds           the default recipe over several seeds: what the chapters claim
 seed_results    their file (results/gan_seeds.json): the summary over seeds, resuming
