@@ -47,7 +47,6 @@ results/gan_recipes_final.json (final), which chapter 03 reads.
 from __future__ import annotations
 
 import os
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -62,6 +61,7 @@ from lib.core.progress import progress
 from lib.core.repro import pin_threads
 from lib.gan.config import GANConfig
 from lib.gan.models import Generator, sample
+from lib.gan.seeds import machine_info
 from lib.gan.train import new_state, run_epoch, steps_per_epoch
 
 _C = dict(betas=(0.5, 0.999), label_smoothing=0.1, g_steps=1)
@@ -255,22 +255,6 @@ def lead(winner: dict, runner_up: dict) -> dict[str, Any]:
     }
 
 
-def machine(threads: int) -> dict[str, Any]:
-    cpuinfo = Path("/proc/cpuinfo")
-    models = [
-        line.split(":", 1)[1].strip()
-        for line in (cpuinfo.read_text().splitlines() if cpuinfo.is_file() else [])
-        if line.startswith("model name")
-    ]
-    return {
-        "cpu": models[0] if models else platform.processor(),
-        "cores": os.cpu_count(),
-        "threads": threads,
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-    }
-
-
 def _parser() -> Parser:
     parser = Parser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -343,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "note": "each recipe sets only its overrides; runs stop on the budget, so 'epochs' of "
         "base_config is unused. Winner: most seeds on target, then most classes in the worst "
         "seed, then lowest mean FID.",
-        "machine": machine(threads),
+        "machine": machine_info(threads),
         "started": started,
         "load_average": {
             "start": round(load_start, 2),

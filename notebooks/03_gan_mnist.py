@@ -59,7 +59,15 @@ from IPython.display import Markdown, display
 
 from lib.core import paths, repro
 from lib.core.tables import config_table, markdown_table
-from lib.gan import DEFAULT_CONFIG, Discriminator, Generator, default_run, plots, tables
+from lib.gan import (
+    DEFAULT_CONFIG,
+    Discriminator,
+    Generator,
+    default_run,
+    plots,
+    recipe_plots,
+    tables,
+)
 from lib.gan.evaluate import evaluate_generator, fid_over_training
 from lib.gan.losses import gradients
 from lib.gan.train import epoch_means, steps_per_epoch
@@ -245,7 +253,7 @@ labels = [
     "C: B + label\nsmoothing 0.1",
     "D: C + 2 G steps\nper D step",
 ]
-fig = plots.plot_recipes(recipes["results"], budget, labels)
+fig = recipe_plots.plot_recipes(recipes["results"], budget, labels)
 plt.show()
 
 # %% [markdown]
@@ -309,7 +317,9 @@ print(f"the real test digits' Inception-style score: {real_score:.2f}")
 display(Markdown(tables.final_recipe_table(final["results"], final_names, real_score)))
 
 # %% mystnb={"image": {"alt": "Three panels, one row per recipe C, E and F, three seeds as dots. FID: E's seeds lie between 27 and 44, C's between 37 and 47, F's between 45 and 58. Score over the real digits': every seed of every recipe lies between 0.83 and 0.86, left of the dashed target at 0.9. Rarest digit's share: C's and E's seeds lie between 6 and 8 percent, right of the dashed 5 percent line; two of F's seeds lie left of it."}} tags=["hide-input"]
-fig = plots.plot_final_recipes(final["results"], real_score, targets, final_names)
+fig = recipe_plots.plot_final_recipes(
+    final["results"], real_score, targets, final_names
+)
 plt.show()
 
 # %% tags=["hide-input"]

@@ -14,6 +14,7 @@ seeds           the default recipe over several seeds: what the chapters claim
 seed_results    their file (results/gan_seeds.json): the summary over seeds, resuming
 tables          small HTML tables for the chapters' outputs
 plots           the chapters' figures (snapshots, losses, FID, class counts, norms, strips)
+recipe_plots    the recipe comparison's figures (screening FID; the final stage's targets)
 widgets         the live ipywidgets slider of chapter 04 (JupyterLab)
 args            argparse types and shared flags of the command line
 train_cli       ``python -m lib.gan train``: a resumable run into a folder

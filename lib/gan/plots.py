@@ -75,64 +75,6 @@ def plot_loss_gradients(logits: torch.Tensor, grads: dict[str, torch.Tensor]):
 
 
 @book_style
-def plot_recipes(results: list[dict], budget: float, labels: list[str]):
-    """FID of each recipe's seeds (dots) with mean ± sd (bars), one row per recipe, named by ``labels``."""
-    fig, ax = plt.subplots(figsize=(9, 3.6))
-    for row, r in enumerate(results):
-        fids = [run["fid"] for run in r["runs"]]
-        ax.plot(fids, [row] * len(fids), "o", alpha=0.6, color=OKABE_ITO[0])
-        ax.errorbar(
-            r["fid_mean"],
-            row,
-            xerr=r["fid_std"],
-            fmt="|",
-            color="k",
-            capsize=4,
-            markersize=14,
-        )
-    ax.set_yticks(range(len(results)), labels)
-    ax.invert_yaxis()
-    ax.set_xlabel("FID, 2,000 generated vs test digits (lower is better)")
-    ax.set_title(f"{budget:g} CPU seconds each: seeds (dots), mean ± sd (bars)")
-    fig.tight_layout()
-    return fig
-
-
-@book_style
-def plot_final_recipes(
-    results: list[dict], real_score: float, targets: dict, labels: list[str]
-):
-    """The final stage per recipe (rows) and seed (dots): FID, the score against the real digits'
-    and the rarest class's share, with the targets as dashed lines."""
-    panels = [
-        ("FID (lower is better)", lambda run: run["fid"], None),
-        (
-            "Inception-style score / real digits'",
-            lambda run: run["inception_score"] / real_score,
-            targets["inception_ratio"],
-        ),
-        (
-            "rarest digit's share of samples",
-            lambda run: run["min_class_fraction"],
-            targets["min_class_fraction"],
-        ),
-    ]
-    fig, axes = plt.subplots(1, 3, figsize=(10, 2.8), sharey=True)
-    for ax, (title, value, target) in zip(axes, panels):
-        for row, r in enumerate(results):
-            values = [value(run) for run in r["runs"]]
-            ax.plot(values, [row] * len(values), "o", alpha=0.7, color=OKABE_ITO[0])
-        if target is not None:
-            ax.axvline(target, color="k", linestyle="--", linewidth=1)
-        ax.set_title(title, fontsize=10)
-        ax.grid(axis="x", alpha=0.3)
-    axes[0].set_yticks(range(len(results)), labels)
-    axes[0].invert_yaxis()
-    fig.tight_layout()
-    return fig
-
-
-@book_style
 def plot_snapshots(snapshots: dict[str, torch.Tensor], epochs: dict[str, str]):
     """The begin / middle / final 5×5 grids side by side (the same fixed noise in each)."""
     fig, axes = plt.subplots(1, len(snapshots), figsize=(3.3 * len(snapshots), 3.6))
