@@ -60,6 +60,7 @@ from lib.core.files import load_checked, save_atomic
 from lib.core.progress import progress
 from lib.core.repro import pin_threads
 from lib.gan.config import GANConfig
+from lib.gan.evaluate import score_samples
 from lib.gan.models import Generator, sample
 from lib.gan.seeds import machine_info
 from lib.gan.train import new_state, run_epoch, steps_per_epoch
@@ -88,7 +89,7 @@ STAGES = {  # the screening at a short budget, then the finalists at the chapter
 }
 TARGETS = {"inception_ratio": 0.9, "min_class_fraction": 0.05}  # issue 13's, per seed
 EVAL_SAMPLES = 2000
-RUN_KIND, RUN_FORMAT = "gan-recipe-run", 2
+RUN_KIND, RUN_FORMAT = "gan-recipe-run", 3  # 3: fused Adam (lib.gan.train.fused_adam)
 
 
 def train_for(
@@ -154,21 +155,14 @@ def score(
     generator: Generator, classifier, test_images: torch.Tensor, seed: int
 ) -> dict:
     """FID against the test split, class coverage and the Inception-style score of EVAL_SAMPLES
-    generated digits."""
-    from lib.mnist.fid import class_distribution, fid, inception_score
-
+    generated digits (``lib.gan.evaluate.score_samples``, under this file's names)."""
     fake = sample(
         generator, EVAL_SAMPLES, rng=torch.Generator().manual_seed(10_000 + seed)
     )
-    spread = class_distribution(classifier.predict(fake))
-    return {
-        "fid": round(fid(classifier, fake, test_images), 3),
-        "classes_present": spread["classes_present"],
-        "class_evenness": round(spread["evenness"], 4),
-        "class_counts": spread["counts"],
-        "min_class_fraction": round(min(spread["fractions"]), 4),
-        "inception_score": round(inception_score(classifier, fake), 3),
-    }
+    row = score_samples(classifier, fake, test_images)
+    row["class_evenness"] = row.pop("evenness")
+    del row["missing_classes"]
+    return row
 
 
 def on_target(row: dict, real_score: float) -> bool:

@@ -24,7 +24,7 @@
 # along them.
 #
 # The generator comes from `lib.gan.default_generator()`, which loads the run of chapter 03 from the
-# cache folder (`cache/`, or `$DLBOOK_CACHE`) or trains it (about three minutes on two CPU cores) when the
+# cache folder (`cache/`, or `$DLBOOK_CACHE`) or trains it (about two minutes on two CPU cores) when the
 # cache is empty, so this chapter does not need chapter 03 to have been run first. Like chapter 03, this
 # chapter states what the generator does from five saved seeds (`results/gan_seeds.json`, made by
 # `python -m lib.gan seeds`), and checks its own generator only against bounds that hold for all of them.
@@ -146,9 +146,9 @@ assert all(checks)
 # - In every seed, every pair's endpoints are labelled as their digits, on both paths.
 # - The two paths pass through the same digits: the classifier gives the two strips the same label on
 #   40 to 44 of their 45 images per seed.
-# - The spherical path's middle image has more contrast in 18 of the 25 pairs and less in the other 7
-#   (a fair coin gives 18 or more heads in 25 throws about 2% of the time), but by less than 0.015 in
-#   17 of them and by at most 0.035. A slight edge for the spherical path, then, and a small one:
+# - The spherical path's middle image has more contrast in 17 of the 25 pairs and less in the other 8,
+#   but a fair coin gives 17 or more heads in 25 throws about 5% of the time, so this may be chance.
+#   The difference is below 0.015 in 20 pairs and at most 0.042. Neither path has a clear edge:
 #   however different the norms along the two paths are, the generator draws much the same images on
 #   both.
 
@@ -182,14 +182,14 @@ display(Markdown(markdown_table(columns, rows, caption="Five digit pairs per see
 # the statements above, checked against the saved seeds
 assert len(rows) == 5 and all(row[1] == len(pairs) for row in rows)
 assert min(row[2] for row in rows) == 40 and max(row[2] for row in rows) == 44
-assert sum(row[3] for row in rows) == 18
-assert sum(math.comb(25, k) for k in range(18, 26)) / 2**25 < 0.025
+assert sum(row[3] for row in rows) == 17
+assert 0.05 < sum(math.comb(25, k) for k in range(17, 26)) / 2**25 < 0.06
 gaps = sorted(
     abs(p["middle_contrast"]["spherical"] - p["middle_contrast"]["linear"])
     for e in saved["seeds"]
     for p in e["paths"]
 )
-assert len(gaps) == 25 and gaps[16] < 0.015 < gaps[17] and gaps[-1] < 0.035
+assert len(gaps) == 25 and gaps[19] < 0.015 < gaps[20] and gaps[-1] < 0.042
 
 # %% [markdown]
 # The same measurements on this chapter's generator, a fourth draw, are printed below but not compared

@@ -40,3 +40,26 @@ def test_figures_use_the_okabe_ito_colours_and_legible_fonts():
     assert colours == OKABE_ITO[:2]
     assert fig.axes[0].xaxis.label.get_fontsize() >= 12
     assert min(t.get_fontsize() for t in fig.axes[0].get_xticklabels()) >= 11
+
+
+def test_the_long_training_figure_draws_every_seed_from_epoch_10_with_the_target():
+    from lib.gan.recipe_plots import plot_long_training
+
+    def run(seed: int, shift: float) -> dict:
+        epochs = list(range(0, 210, 10))
+        ratios = [0.1] + [min(0.86, 0.5 + e / 300) + shift for e in epochs[1:]]
+        fids = [2000.0] + [30 + 1000 / e for e in epochs[1:]]
+        curve = {"epoch": epochs, "inception_ratio": ratios, "fid": fids}
+        return {"seed": seed, "curve": curve}
+
+    fig = plot_long_training(
+        [run(0, 0.0), run(1, 0.01)], target=0.9, chapter_epochs=100
+    )
+    score, fid = fig.axes
+    seeds = [line for line in score.get_lines() if line.get_label().startswith("seed")]
+    assert [line.get_color() for line in seeds] == OKABE_ITO[:2]
+    assert all(
+        line.get_xdata()[0] == 10 for line in seeds
+    )  # the untrained epoch 0 is left out
+    assert any(tuple(line.get_ydata()) == (0.9, 0.9) for line in score.get_lines())
+    assert score.get_ylim()[1] > 0.9 and fid.get_yscale() == "log"

@@ -183,15 +183,23 @@ def test_a_stopped_run_resumes_without_redoing_finished_seeds(
     assert json.loads((tmp_path / "seeds.json").read_text()) == saved
 
 
-def test_a_file_of_another_recipe_is_not_mixed_in(data, tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize(
+    "field, value",
+    [("recipe", {"epochs": 200}), ("optimizer", "Adam, one kernel per tensor")],
+)
+def test_a_file_of_another_recipe_is_not_mixed_in(
+    data, tmp_path, capsys, monkeypatch, field, value
+):
     trained = []
     monkeypatch.setattr(seeds, "run_seed", stand_in(trained))
     assert cli(seeds_argv(data, tmp_path, "0"), capsys)[0] == 0
     saved = json.loads((tmp_path / "seeds.json").read_text())
-    saved["recipe"]["epochs"] = 200
+    saved[field] = {**saved[field], **value} if isinstance(value, dict) else value
     (tmp_path / "seeds.json").write_text(json.dumps(saved))
     code, _, err = cli(seeds_argv(data, tmp_path, "0-1"), capsys)
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "another recipe" in err
+    assert (
+        code == 2 and len(err.strip().splitlines()) == 1 and f"another {field}" in err
+    )
     assert trained == [0]
 
 

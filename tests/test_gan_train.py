@@ -263,3 +263,18 @@ def test_snapshots_come_from_the_average():
 def test_bad_ema_decays_are_refused(ema):
     with pytest.raises(ValueError, match="ema"):
         tiny_config(ema=ema)
+
+
+def test_adam_is_fused_where_torch_has_the_kernel_and_the_cache_key_says_so(
+    monkeypatch,
+):
+    from lib.gan import cache as gan_cache
+    from lib.gan.train import fused_adam
+
+    state = new_state(GANConfig(device="cpu"))
+    assert state.opt_g.defaults["fused"] and state.opt_d.defaults["fused"]
+    assert fused_adam(torch.device("cuda")) and fused_adam(torch.device("mps")) is None
+    # a run trained by another optimiser is not reused from the cache
+    before = cache_path(GANConfig(device="cpu"), root="data", cache_dir="cache")
+    monkeypatch.setattr(gan_cache, "OPTIMIZER", "Adam, one kernel per tensor")
+    assert cache_path(GANConfig(device="cpu"), root="data", cache_dir="cache") != before

@@ -190,3 +190,32 @@ def test_inception_score_matches_its_definition():
         expected, rel=1e-6
     )
     assert 1.0 < expected < 10.0
+
+
+class _Scorer(_Logits):
+    """_Logits with what ``score_samples`` also asks of a classifier: features and predictions."""
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(len(x), -1)[:, :10].double()
+
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        return self(x).argmax(1)
+
+
+def test_score_samples_reports_the_rarest_digit_and_the_parts_it_is_made_of():
+    from lib.gan.evaluate import score_samples
+
+    rng = torch.Generator().manual_seed(0)
+    classes = torch.tensor(
+        [0] * 5 + [1] * 40 + list(range(2, 10)) * 20
+    )  # 205 images, 0 rarest
+    logits = torch.eye(10)[classes] * 6 + torch.randn(len(classes), 10, generator=rng)
+    fake, real = _images(logits), _images(torch.eye(10).repeat(20, 1) * 6)
+    scores = score_samples(_Scorer(), fake, real)
+    counts = torch.bincount(_Scorer().predict(fake), minlength=10)
+    assert scores["class_counts"] == counts.tolist()
+    assert scores["min_class_fraction"] == round(counts.min().item() / len(fake), 4)
+    assert scores["min_class_fraction"] < 0.05 < 20 / 205  # the 5 zeros are the rarest
+    assert scores["inception_score"] == round(inception_score(_Scorer(), fake), 3)
+    assert scores["fid"] == round(fid(_Scorer(), fake, real), 3) > 0
+    assert scores["classes_present"] == 10 and scores["missing_classes"] == []

@@ -16,18 +16,19 @@ from lib.core.paths import data_dir
 from lib.gan.checkpoints import load_state, save_state
 from lib.gan.config import GANConfig
 from lib.gan.models import Generator
-from lib.gan.train import TrainState, new_state, train
+from lib.gan.train import OPTIMIZER, TrainState, new_state, train
 
 # A data or cache folder; None stands for the book's (``lib.core.paths``).
 Folder = str | os.PathLike | None
 
-# 100 epochs over the 8,500 npm training digits is 13,200 steps: about three minutes on two CPU
-# cores. The recipe (Adam betas (0.5, 0.999), one-sided label smoothing 0.1, one G step per D step,
+# 100 epochs over the 8,500 npm training digits is 13,200 steps: about two minutes on two CPU
+# cores (with Adam fused, lib.gan.train.fused_adam). The recipe (Adam betas (0.5, 0.999), one-sided label smoothing 0.1, one G step per D step,
 # and a moving average of G's weights with decay 0.999 as the delivered generator) is the winner of
 # benchmarks/gan_recipes.py: its screening at 75 CPU seconds per run (results/gan_recipes.json)
 # picked betas and smoothing, where the reports' betas collapsed and 2 G steps per D step did
-# worse; its final stage at 300 CPU seconds, about this run's length, picked the weight average
-# (results/gan_recipes_final.json). tests/test_gan_train.py checks that these fields equal the
+# worse; its final stage at 300 CPU seconds, this run's length before Adam was fused, picked the
+# weight average (results/gan_recipes_final.json). Twice as many epochs do not raise the score
+# (benchmarks/gan_long.py, results/gan_long.json). tests/test_gan_train.py checks that these fields equal the
 # recorded winner.
 DEFAULT_CONFIG = GANConfig(
     epochs=100,
@@ -51,6 +52,7 @@ def cache_path(
     weights = {
         k: v for k, v in config.to_dict().items() if k != "device"
     }  # the name alone changes nothing
+    weights["optimizer"] = OPTIMIZER
     data = source_info(data_dir() if root is None else root).get("sha256")
     return cache.cache_path("gan", weights, data, config.device, cache_dir)
 

@@ -24,26 +24,20 @@ def evaluate_generator(
     """
     from lib.core.paths import data_dir
     from lib.mnist import mnist_tensors, source_info
-    from lib.mnist.fid import class_distribution, fid, inception_score, real_floor
+    from lib.mnist.fid import inception_score, real_floor
 
     root = data_dir() if root is None else root
     fake = sample(
         generator, samples, rng=torch.Generator().manual_seed(seed)
     )  # (S, 1, 28, 28)
     test_images, _ = mnist_tensors(root, train=False)
-    spread = class_distribution(classifier.predict(fake))
     return {
-        "fid": round(fid(classifier, fake, test_images), 3),
+        **score_samples(classifier, fake, test_images),
         # the floor with as many train digits as generated ones: both carry the same small-sample bias
         "real_floor": round(
             real_floor(classifier, root, num_samples=samples, seed=seed), 3
         ),
         "samples": samples,
-        "class_counts": spread["counts"],
-        "classes_present": spread["classes_present"],
-        "missing_classes": spread["missing"],
-        "evenness": round(spread["evenness"], 4),
-        "inception_score": round(inception_score(classifier, fake), 3),
         "real_inception_score": round(inception_score(classifier, test_images), 3),
         "classifier_test_accuracy": round(
             float(getattr(classifier, "test_accuracy", float("nan"))), 4
@@ -52,6 +46,26 @@ def evaluate_generator(
             "source": source_info(root).get("source"),
             "test_digits": len(test_images),
         },
+    }
+
+
+def score_samples(
+    classifier: torch.nn.Module, fake: torch.Tensor, real_images: torch.Tensor
+) -> dict:
+    """What the chapters and the recipe comparison report of generated digits ``fake`` (S, 1, 28, 28):
+    FID against ``real_images``, how the classifier's predictions spread over the digits, the rarest
+    digit's share, and the Inception-style score."""
+    from lib.mnist.fid import class_distribution, fid, inception_score
+
+    spread = class_distribution(classifier.predict(fake))
+    return {
+        "fid": round(fid(classifier, fake, real_images), 3),
+        "class_counts": spread["counts"],
+        "classes_present": spread["classes_present"],
+        "missing_classes": spread["missing"],
+        "evenness": round(spread["evenness"], 4),
+        "min_class_fraction": round(min(spread["fractions"]), 4),
+        "inception_score": round(inception_score(classifier, fake), 3),
     }
 
 

@@ -64,3 +64,38 @@ def plot_final_recipes(
     axes[0].invert_yaxis()
     fig.tight_layout()
     return fig
+
+
+@book_style
+def plot_long_training(runs: list[dict], target: float, chapter_epochs: int):
+    """Score over the real digits' (left) and FID (right) against epochs, one line per seed, from
+    benchmarks/gan_long.py's curves; the score target dashed, the chapter's length dotted."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    panels = [
+        ("inception_ratio", "Inception-style score / real digits'", target),
+        ("fid", "FID, 1,000 samples vs test digits", None),
+    ]
+    for ax, (key, title, line) in zip(axes, panels):
+        for i, run in enumerate(runs):
+            curve = run["curve"]
+            epochs, values = (
+                curve["epoch"][1:],
+                curve[key][1:],
+            )  # from epoch 10: the untrained
+            ax.plot(
+                epochs,
+                values,
+                color=OKABE_ITO[i % len(OKABE_ITO)],
+                label=f"seed {run['seed']}",
+            )
+        if line is not None:
+            ax.axhline(line, color="k", linestyle="--", linewidth=1, label="target")
+        ax.axvline(chapter_epochs, color="grey", linestyle=":", linewidth=1)
+        ax.set_xlabel("epoch")
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylim(0.5, 0.95)
+    axes[1].set_yscale("log")
+    axes[0].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig

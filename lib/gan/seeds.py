@@ -30,7 +30,7 @@ from lib.core.progress import progress
 from lib.core.repro import torch_threads
 from lib.gan.cache import DEFAULT_CONFIG, cache_path, default_run
 from lib.gan.seed_results import FORMAT, load_results, summarise
-from lib.gan.train import TrainState, epoch_means
+from lib.gan.train import OPTIMIZER, TrainState, epoch_means
 
 PAIRS = ((3, 4), (1, 7), (0, 6), (5, 8), (2, 9))  # chapter 04's digit pairs
 PATH_STEPS = 7  # images between the two endpoints, as in chapter 04
@@ -133,6 +133,7 @@ def header(job: SeedsConfig, data: dict[str, Any]) -> dict[str, Any]:
     fields = {
         "format": FORMAT,
         "recipe": recipe,
+        "optimizer": OPTIMIZER,  # the same recipe trained by other code is another experiment
         "data": {k: data.get(k) for k in ("source", "version", "sha256", "counts")},
         "scoring": {
             "samples": job.samples,

@@ -1,0 +1,99 @@
+"""Time one training step of chapter 03's GAN with Adam as one fused kernel against Adam's default.
+
+A step is the discriminator's update and the generator's non-saturating update on a batch of 64
+(``lib.gan.steps.gan_step``), with the weight average of ``lib.gan.DEFAULT_CONFIG``. Both sides run
+in this one process on the same batch, interleaved round by round; a ratio is the median over rounds
+of that round's fused / default time, so load from other processes hits both sides alike. It also
+prints where the default step spends its time (torch's profiler, top operators). No thresholds.
+
+    python benchmarks/gan_step.py             # 2 threads, 7 rounds of 200 steps
+    python benchmarks/gan_step.py --quick     # a smoke run
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+from typing import Sequence
+
+import torch
+
+from lib.core.cli import Parser, positive_int, print_summary, run
+from lib.core.repro import pin_threads
+from lib.gan.cache import DEFAULT_CONFIG
+from lib.gan.steps import gan_step
+from lib.gan.train import TrainState, new_state
+
+
+def make_state(fused: bool) -> TrainState:
+    """A fresh CPU run of the chapter's recipe, its two Adams fused or not."""
+    state = new_state(dataclasses.replace(DEFAULT_CONFIG, device="cpu"))
+    adam = dict(lr=state.config.lr, betas=state.config.betas, fused=fused)
+    state.opt_g = torch.optim.Adam(state.generator.parameters(), **adam)
+    state.opt_d = torch.optim.Adam(state.discriminator.parameters(), **adam)
+    return state
+
+
+def ms_per_step(state: TrainState, real: torch.Tensor, steps: int) -> float:
+    """Milliseconds per ``gan_step`` over ``steps`` steps."""
+    start = time.perf_counter()
+    for _ in range(steps):
+        gan_step(state, real)
+    return (time.perf_counter() - start) / steps * 1000
+
+
+def adam_share(state: TrainState, real: torch.Tensor, steps: int = 50) -> float:
+    """The fraction of a step's CPU time spent inside the two ``Adam.step`` calls (profiler)."""
+    from torch.profiler import profile
+
+    with profile() as prof:
+        for _ in range(steps):
+            gan_step(state, real)
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events)
+    adam = sum(
+        e.cpu_time_total for e in events if e.key.startswith("Optimizer.step#Adam")
+    )
+    return adam / total
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = Parser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--threads", type=positive_int, default=2, help="torch threads (default 2)"
+    )
+    parser.add_argument(
+        "--rounds", type=positive_int, default=7, help="rounds (default 7)"
+    )
+    parser.add_argument(
+        "--steps", type=positive_int, default=200, help="steps per round (default 200)"
+    )
+    parser.add_argument("--quick", action="store_true", help="2 rounds of 20 steps")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.steps = 2, 20
+    threads = pin_threads(args.threads)
+    real = torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    states = {"default": make_state(False), "fused": make_state(True)}
+    for state in states.values():  # warm up: allocator, Adam's lazy state
+        ms_per_step(state, real, 20)
+    times: dict[str, list[float]] = {name: [] for name in states}
+    for r in range(args.rounds):
+        order = list(states) if r % 2 == 0 else list(reversed(states))
+        for name in order:
+            times[name].append(ms_per_step(states[name], real, args.steps))
+    ratios = [f / d for f, d in zip(times["fused"], times["default"])]
+    summary = {
+        "threads": threads,
+        "ms_per_step": {k: round(statistics.median(v), 2) for k, v in times.items()},
+        "fused_over_default": round(statistics.median(ratios), 3),
+        "adam_share_default": round(adam_share(states["default"], real), 3),
+        "adam_share_fused": round(adam_share(states["fused"], real), 3),
+    }
+    print_summary(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    run(main)
