@@ -22,14 +22,14 @@ from lib.gan.train import OPTIMIZER, TrainState, new_state, train
 Folder = str | os.PathLike | None
 
 # 100 epochs over the 8,500 npm training digits is 13,200 steps: about two minutes on two CPU
-# cores (with Adam fused, lib.gan.train.fused_adam). The recipe (Adam betas (0.5, 0.999), one-sided label smoothing 0.1, one G step per D step,
-# and a moving average of G's weights with decay 0.999 as the delivered generator) is the winner of
-# benchmarks/gan_recipes.py: its screening at 75 CPU seconds per run (results/gan_recipes.json)
-# picked betas and smoothing, where the reports' betas collapsed and 2 G steps per D step did
-# worse; its final stage at 300 CPU seconds, this run's length before Adam was fused, picked the
-# weight average (results/gan_recipes_final.json). Twice as many epochs do not raise the score
-# (benchmarks/gan_long.py, results/gan_long.json). tests/test_gan_train.py checks that these fields equal the
-# recorded winner.
+# cores, with Adam fused (lib.gan.train.fused_adam). The recipe (Adam betas (0.5, 0.999), one-sided
+# label smoothing 0.1, one G step per D step, and a moving average of G's weights with decay 0.999 as
+# the delivered generator) is the winner of benchmarks/gan_recipes.py: its screening at 75 CPU
+# seconds per run (results/gan_recipes.json) picked betas and smoothing, where the reports' betas
+# collapsed and 2 G steps per D step did worse; its final stage at 300 CPU seconds, this run's
+# length before Adam was fused, picked the weight average (results/gan_recipes_final.json). Twice as
+# many epochs do not raise the score (benchmarks/gan_long.py, results/gan_long.json).
+# tests/test_gan_train.py checks that these fields equal the recorded winner.
 DEFAULT_CONFIG = GANConfig(
     epochs=100,
     betas=(0.5, 0.999),

@@ -78,7 +78,7 @@ def fused_adam(device: torch.device) -> bool | None:
     """Whether Adam runs as one fused kernel per step on ``device`` (True on the CPU and CUDA).
 
     On two CPU cores the default (one kernel per operation and tensor) spent 40% of a step in Adam;
-    fused, a step takes 10 ms instead of 15 (benchmarks/gan_step.py). Same update, other rounding.
+    fused, a step takes 10 ms instead of 14 (benchmarks/gan_step.py). Same update, other rounding.
     """
     return True if device.type in ("cpu", "cuda") else None
 
