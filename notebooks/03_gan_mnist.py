@@ -383,7 +383,7 @@ for name, value in final[
 # other):
 #
 # ```
-# python benchmarks/gan_long.py   # 3 seeds x 200 epochs, about 7 min a seed on 1 thread
+# python benchmarks/gan_long.py   # 3 seeds x 200 epochs, 7 min each
 # ```
 
 # %% mystnb={"image": {"alt": "Two panels against epochs 10 to 200, one line per seed. Left: the score over the real digits' climbs to about 0.85 by epoch 100 (a dotted line), wanders between 0.83 and 0.88 afterwards, and never reaches the dashed target at 0.9. Right: FID on a log scale falls steeply to about 30 near epoch 110 and then drifts up to between 43 and 55 at epoch 200."}} tags=["hide-input"]
