@@ -27,8 +27,9 @@ import torch
 from lib.core.cli import Parser, positive_int, print_summary, run
 from lib.core.repro import pin_threads
 from lib.gan.cache import DEFAULT_CONFIG, default_run
+from lib.gan.evaluate import score_samples, tracked_sets
 from lib.gan.seeds import machine_info
-from lib.mnist.fid import class_distribution, fid, inception_score
+from lib.mnist.fid import inception_score
 
 TRACK_EVERY = 10
 
@@ -38,15 +39,12 @@ def curve(
 ) -> dict:
     """Score, FID and rarest digit's share of every kept sample set (bytes from fixed noise)."""
     rows = {"epoch": [], "inception_ratio": [], "fid": [], "min_class_fraction": []}
-    for epoch, as_bytes in zip(tracked["epoch"], tracked["images"]):
-        images = as_bytes.float() / 127.5 - 1  # (1000, 1, 28, 28) in [-1, 1]
-        spread = class_distribution(classifier.predict(images))
-        rows["epoch"].append(int(epoch))
-        rows["inception_ratio"].append(
-            round(inception_score(classifier, images) / real_score, 4)
-        )
-        rows["fid"].append(round(fid(classifier, images, test_images), 2))
-        rows["min_class_fraction"].append(round(min(spread["fractions"]), 4))
+    for epoch, images in tracked_sets(tracked):  # (1000, 1, 28, 28) in [-1, 1]
+        scores = score_samples(classifier, images, test_images)
+        rows["epoch"].append(epoch)
+        rows["inception_ratio"].append(round(scores["inception_score"] / real_score, 4))
+        rows["fid"].append(round(scores["fid"], 2))
+        rows["min_class_fraction"].append(scores["min_class_fraction"])
     return rows
 
 

@@ -4,6 +4,7 @@ and the Inception-style score beside the same score of the real test digits."""
 from __future__ import annotations
 
 import os
+from typing import Iterator
 
 import torch
 
@@ -69,14 +70,20 @@ def score_samples(
     }
 
 
+def tracked_sets(tracked: dict[str, list]) -> Iterator[tuple[int, torch.Tensor]]:
+    """(epoch, images (N, 1, 28, 28) back in [-1, 1]) for every sample set a run kept as bytes."""
+    for epoch, as_bytes in zip(tracked["epoch"], tracked["images"]):
+        yield int(epoch), as_bytes.float() / 127.5 - 1
+
+
 def fid_over_training(
     tracked: dict[str, list], classifier: torch.nn.Module, real_images: torch.Tensor
 ) -> tuple[list[int], list[float]]:
     """FID of every tracked sample set (bytes from fixed noise) against ``real_images``: (epochs, fids)."""
     from lib.mnist.fid import fid
 
-    fids = []
-    for as_bytes in tracked["images"]:
-        images = as_bytes.float() / 127.5 - 1  # back to [-1, 1]
-        fids.append(float(fid(classifier, images, real_images)))
+    fids = [
+        float(fid(classifier, images, real_images))
+        for _, images in tracked_sets(tracked)
+    ]
     return list(tracked["epoch"]), fids

@@ -45,8 +45,8 @@ class _Recorder:
     def __init__(self, labels: torch.Tensor, at: set[int], gated: bool):
         self.labels, self.at, self.gated = labels, at, gated
         self.eta2: dict[int, list[float]] = {}
-        self.f_sum = self.f_max = None
-        self.f_ones, self.steps = 0, 0
+        self.f_sum = self.f_max = self.f_ones = None
+        self.steps = 0
 
     def __call__(self, t: int, state: dict[str, torch.Tensor]) -> None:
         if t in self.at:
@@ -57,7 +57,8 @@ class _Recorder:
             mean, top = f.double().mean(0), f.amax(0)  # (H,)
             self.f_sum = mean if self.f_sum is None else self.f_sum + mean
             self.f_max = top if self.f_max is None else torch.maximum(self.f_max, top)
-            self.f_ones += int((f == 1).sum())
+            ones = (f == 1).sum()  # a tensor: no wait for the device inside the loop
+            self.f_ones = ones if self.f_ones is None else self.f_ones + ones
             self.steps += 1
 
 
@@ -88,7 +89,7 @@ def memory_stats(
         out["forget"] = {
             "mean": (record.f_sum / record.steps).tolist(),  # per unit
             "max": record.f_max.tolist(),  # per unit
-            "exactly_one": record.f_ones,  # float32 values of f equal to 1
+            "exactly_one": int(record.f_ones),  # float32 values of f equal to 1
             "values": record.steps * size * len(record.f_max),
         }
     return out
