@@ -63,7 +63,7 @@ from lib.gan.config import GANConfig
 from lib.gan.evaluate import score_samples
 from lib.gan.models import Generator, sample
 from lib.gan.seeds import machine_info
-from lib.gan.train import new_state, run_epoch, steps_per_epoch
+from lib.gan.train import delivered, new_state, run_epoch, steps_per_epoch
 
 _C = dict(betas=(0.5, 0.999), label_smoothing=0.1, g_steps=1)
 RECIPES = {  # letter -> (name, the GANConfig fields that make the recipe; all else: GANConfig's defaults)
@@ -89,7 +89,10 @@ STAGES = {  # the screening at a short budget, then the finalists at the chapter
 }
 TARGETS = {"inception_ratio": 0.9, "min_class_fraction": 0.05}  # issue 13's, per seed
 EVAL_SAMPLES = 2000
-RUN_KIND, RUN_FORMAT = "gan-recipe-run", 3  # 3: fused Adam (lib.gan.train.fused_adam)
+RUN_KIND, RUN_FORMAT = (
+    "gan-recipe-run",
+    4,
+)  # 3: fused Adam; 4: the average's own statistics
 
 
 def train_for(
@@ -121,7 +124,7 @@ def train_for(
         "epochs": round(state.step / per_epoch, 2),
         "load_average": round(os.getloadavg()[0], 2),
     }
-    return state.sampler, timing
+    return delivered(state), timing
 
 
 def run_one(

@@ -31,6 +31,8 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 def weights(state) -> dict[str, torch.Tensor]:
     out = {f"G.{k}": v for k, v in state.generator.state_dict().items()}
     out.update({f"D.{k}": v for k, v in state.discriminator.state_dict().items()})
+    if state.averaged is not None:
+        out.update({f"A.{k}": v for k, v in state.averaged.state_dict().items()})
     for name, opt in (("opt_g", state.opt_g), ("opt_d", state.opt_d)):
         for index, moments in opt.state_dict()["state"].items():
             out.update({f"{name}.{index}.{k}": v for k, v in moments.items()})
@@ -50,8 +52,11 @@ class Interrupt(Exception):
     pass
 
 
-@pytest.mark.parametrize("g_steps", [1, 2])
-def test_resume_in_process_equals_an_uninterrupted_run(tmp_path, g_steps):
+@pytest.mark.parametrize(
+    "g_steps, recipe",
+    [(1, {}), (2, {}), (1, {"ema": 0.9, "track_every": 1})],
+)
+def test_resume_in_process_equals_an_uninterrupted_run(tmp_path, g_steps, recipe):
     images = (
         torch.rand(96, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
     )
@@ -62,6 +67,7 @@ def test_resume_in_process_equals_an_uninterrupted_run(tmp_path, g_steps):
         device="cpu",
         label_smoothing=0.1,
         g_steps=g_steps,
+        **recipe,
     )
     whole = train(new_state(config), images)
 
@@ -82,6 +88,10 @@ def test_resume_in_process_equals_an_uninterrupted_run(tmp_path, g_steps):
     assert resumed.history == whole.history
     assert all(
         torch.equal(resumed.snapshots[k], whole.snapshots[k]) for k in whole.snapshots
+    )
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(resumed.tracked["images"], whole.tracked["images"])
     )
 
 

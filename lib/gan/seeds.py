@@ -14,6 +14,7 @@ the seeds the file already holds (the file's format and summary: ``lib.gan.seed_
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import os
@@ -104,7 +105,30 @@ def score_run(
         "paths": [
             compare_paths(state.sampler, classifier, a, b, PATH_STEPS) for a, b in PAIRS
         ],
+        "with_g_statistics": with_g_statistics(state, classifier, samples, test_images),
     }
+
+
+def with_g_statistics(
+    state: TrainState,
+    classifier: torch.nn.Module,
+    samples: int,
+    test_images: torch.Tensor,
+) -> dict[str, float] | None:
+    """The same samples scored with the weight average normalising by G's batch-norm statistics,
+    as it did before it got its own (``lib.gan.steps.refresh_statistics``): what its own buy,
+    measured on the same run. None without an average."""
+    from lib.gan.evaluate import score_samples
+    from lib.gan.models import sample
+
+    if state.averaged is None:
+        return None
+    borrowed = copy.deepcopy(state.averaged)
+    for mine, theirs in zip(borrowed.buffers(), state.generator.buffers()):
+        mine.copy_(theirs)
+    rng = torch.Generator().manual_seed(EVAL_NOISE_SEED)  # evaluate_generator's noise
+    scores = score_samples(classifier, sample(borrowed, samples, rng=rng), test_images)
+    return {k: scores[k] for k in ("fid", "inception_score", "min_class_fraction")}
 
 
 def run_seed(

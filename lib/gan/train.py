@@ -23,7 +23,7 @@ from lib.core.progress import progress
 from lib.core.seeded import seeded
 from lib.gan.config import GANConfig
 from lib.gan.models import Discriminator, Generator, sample
-from lib.gan.steps import gan_step
+from lib.gan.steps import gan_step, refresh_statistics
 
 SNAPSHOT_COUNT = 25  # a 5×5 grid
 SNAPSHOT_NAMES = ("begin", "middle", "final")
@@ -69,9 +69,10 @@ class TrainState:
         return self.generator if self.averaged is None else self.averaged
 
 
-# what builds the optimisers, beside the config: part of the cache key (lib.gan.cache), so a run
-# trained by the previous implementation is trained again instead of reused
-OPTIMIZER = "Adam, fused on cpu and cuda"
+# what builds the optimisers and how the average is delivered, beside the config: part of the cache
+# key (lib.gan.cache) and of the seeds file's header, so a run of the previous implementation is
+# trained again instead of reused
+OPTIMIZER = "Adam, fused on cpu and cuda; the average's own batch-norm statistics"
 
 
 def fused_adam(device: torch.device) -> bool | None:
@@ -81,6 +82,13 @@ def fused_adam(device: torch.device) -> bool | None:
     fused, a step takes 10 ms instead of 14 (benchmarks/gan_step.py). Same update, other rounding.
     """
     return True if device.type in ("cpu", "cuda") else None
+
+
+def delivered(state: TrainState) -> Generator:
+    """``state.sampler``, ready to sample: the weight average first gets batch-norm statistics of
+    its own (``lib.gan.steps.refresh_statistics``)."""
+    refresh_statistics(state)
+    return state.sampler
 
 
 def new_state(config: GANConfig) -> TrainState:
@@ -122,7 +130,9 @@ def _record_tracked(state: TrainState) -> None:
         cfg.latent_dim,
         generator=torch.Generator().manual_seed(cfg.seed + 4),
     )
-    images = sample(state.sampler, cfg.track_samples, z=z)  # (N, 1, 28, 28) in [-1, 1]
+    images = sample(
+        delivered(state), cfg.track_samples, z=z
+    )  # (N, 1, 28, 28) in [-1, 1]
     as_bytes = ((images + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
     state.tracked["epoch"].append(state.epoch)
     state.tracked["images"].append(as_bytes)
@@ -162,7 +172,7 @@ def run_epoch(
         state.step += 1
         if state.step == middle_step:
             state.snapshots["middle"] = sample(
-                state.sampler, SNAPSHOT_COUNT, z=state.fixed_z
+                delivered(state), SNAPSHOT_COUNT, z=state.fixed_z
             )
         if bar is not None:
             bar.update(1)
@@ -204,7 +214,7 @@ def train(
         )
     if state.epoch == 0 and "begin" not in state.snapshots:
         state.snapshots["begin"] = sample(
-            state.sampler, SNAPSHOT_COUNT, z=state.fixed_z
+            delivered(state), SNAPSHOT_COUNT, z=state.fixed_z
         )
         if cfg.track_every:
             _record_tracked(state)
@@ -216,7 +226,7 @@ def train(
                 _record_tracked(state)
             if state.epoch == cfg.epochs:
                 state.snapshots["final"] = sample(
-                    state.sampler, SNAPSHOT_COUNT, z=state.fixed_z
+                    delivered(state), SNAPSHOT_COUNT, z=state.fixed_z
                 )
             bar.set_postfix(
                 epoch=state.epoch,
@@ -225,4 +235,5 @@ def train(
             )
             if save is not None:
                 save(state)
+    refresh_statistics(state)  # a resumed, already finished run is delivered alike
     return state
