@@ -295,7 +295,9 @@ def test_segmented_backward_matches_the_whole_pass(input_dim, T, segment):
     logits_r, grads_r = _loss_and_grads(readable, x, y)
     logits_w, grads_w = _loss_and_grads(whole, x, y)
     logits_s, grads_s = _loss_and_grads(parts, x, y)
-    torch.testing.assert_close(logits_s, logits_w, rtol=0, atol=0)
+    # equal up to float64's last bits: a segment's matrix products have other shapes than the
+    # whole pass's, and on some CPUs (AVX2, not AVX-512) the kernels for them round differently
+    torch.testing.assert_close(logits_s, logits_w, rtol=1e-14, atol=1e-15)
     for name in grads_w:
         torch.testing.assert_close(
             grads_s[name], grads_w[name], rtol=1e-12, atol=1e-14, msg=name
