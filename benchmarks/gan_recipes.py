@@ -89,10 +89,8 @@ STAGES = {  # the screening at a short budget, then the finalists at the chapter
 }
 TARGETS = {"inception_ratio": 0.9, "min_class_fraction": 0.05}  # issue 13's, per seed
 EVAL_SAMPLES = 2000
-RUN_KIND, RUN_FORMAT = (
-    "gan-recipe-run",
-    4,
-)  # 3: fused Adam; 4: the average's own statistics
+# format 3: fused Adam; 4: the average's own batch-norm statistics
+RUN_KIND, RUN_FORMAT = "gan-recipe-run", 4
 
 
 def train_for(

@@ -46,3 +46,15 @@ def test_without_an_average_g_keeps_its_own_statistics():
     before = [b.clone() for b in state.generator.buffers()]
     assert delivered(state) is state.generator
     assert all(torch.equal(a, b) for a, b in zip(before, state.generator.buffers()))
+
+
+def test_a_mid_run_checkpoint_delivers_the_average_with_its_own_statistics(tmp_path):
+    from lib.gan.checkpoints import load_generator, save_state
+
+    state = averaged_state()  # trained, never refreshed: its statistics are stale
+    save_state(state, tmp_path / "checkpoint.pt")
+    loaded, _ = load_generator(tmp_path / "checkpoint.pt")
+    delivered(state)
+    for mine, fresh in zip(loaded.buffers(), state.averaged.buffers()):
+        assert torch.equal(mine, fresh)
+    assert not loaded.training

@@ -245,7 +245,7 @@ def test_the_weight_average_follows_g_by_its_decay():
     ):
         assert torch.allclose(mean, 0.75 * old + 0.25 * new, atol=1e-7)
         assert not mean.requires_grad
-    # its batch-norm statistics are its own (tests/test_gan_augment.py), not G's, copied
+    # its batch-norm statistics are its own (tests/test_gan_average.py), not G's, copied
     norm = state.averaged.net[3]
     assert torch.equal(norm.running_mean, torch.zeros_like(norm.running_mean))
 

@@ -15,6 +15,7 @@ from lib.core.device import pick_device
 from lib.core.files import FORMAT, load_checked, save_atomic
 from lib.gan.config import GANConfig
 from lib.gan.models import Generator
+from lib.gan.steps import own_statistics
 from lib.gan.train import TrainState, new_state
 
 KIND = "gan"
@@ -137,14 +138,19 @@ def load_generator(
     _check_keys(ckpt, ("config", "generator"), path)
     config = GANConfig.from_dict(ckpt["config"])
     generator = Generator(config.latent_dim)
+    averaged = ckpt.get("averaged")
     try:
         # a full checkpoint of a run with a weight average delivers the average
-        generator.load_state_dict(ckpt.get("averaged") or ckpt["generator"])
+        generator.load_state_dict(averaged or ckpt["generator"])
     except RuntimeError as err:
         raise ValueError(
             f"{str(path)!r}: weights do not fit lib.gan's Generator ({str(err).splitlines()[0]})"
         ) from None
-    return generator.to(pick_device(device)).eval(), config
+    generator = generator.to(pick_device(device))
+    if averaged is not None:
+        # a checkpoint written mid-run holds the statistics of the last refresh, not of these weights
+        own_statistics(generator, config)
+    return generator.eval(), config
 
 
 def _check_keys(ckpt: dict[str, Any], keys: tuple[str, ...], path) -> None:

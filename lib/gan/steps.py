@@ -20,6 +20,7 @@ import torch
 from lib.gan.losses import discriminator_loss, non_saturating_loss
 
 if TYPE_CHECKING:
+    from lib.gan.config import GANConfig
     from lib.gan.train import TrainState
 
 
@@ -74,32 +75,35 @@ def update_average(state: TrainState) -> None:
 STATISTICS_BATCHES = 100
 
 
-@torch.no_grad()
 def refresh_statistics(state: TrainState) -> None:
-    """Recompute the weight average's batch-norm statistics from its own activations (when there is one).
+    """Give the weight average (when there is one) batch-norm statistics of its own
+    (``own_statistics``). G's, copied, normalise the average with the wrong scales: with its own,
+    the FID of all five saved seeds is 4 to 17 lower (results/gan_seeds.json, chapter 03)."""
+    if state.averaged is not None:
+        own_statistics(state.averaged, state.config)
+
+
+@torch.no_grad()
+def own_statistics(generator: torch.nn.Module, config: GANConfig) -> None:
+    """Recompute ``generator``'s batch-norm statistics from its own activations.
 
     Its running means and variances become plain averages over ``STATISTICS_BATCHES`` batches of
     ``config.batch_size`` noise vectors, drawn from a generator seeded by ``config.seed`` alone, so
-    the result depends on the weights only, never on when it is called or on a resumed run. G's
-    statistics, copied, normalise the average with the wrong scales: with its own, the FID of all
-    five saved seeds is 4 to 17 lower (results/gan_seeds.json, chapter 03).
+    the result depends on the weights only, never on when it is called or on a resumed run.
     """
-    if state.averaged is None:
-        return
-    averaged, cfg = state.averaged, state.config
-    norms = [m for m in averaged.modules() if isinstance(m, torch.nn.BatchNorm1d)]
+    norms = [m for m in generator.modules() if isinstance(m, torch.nn.BatchNorm1d)]
     momenta = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()
         m.momentum = None  # a cumulative average over the batches below
-    rng = torch.Generator().manual_seed(cfg.seed + 5)
-    device = next(averaged.parameters()).device
-    was_training = averaged.training
-    averaged.train()
+    rng = torch.Generator().manual_seed(config.seed + 5)
+    device = next(generator.parameters()).device
+    was_training = generator.training
+    generator.train()
     for _ in range(STATISTICS_BATCHES):
-        z = torch.randn(cfg.batch_size, cfg.latent_dim, generator=rng)
-        averaged(z.to(device))
-    averaged.train(was_training)
+        z = torch.randn(config.batch_size, config.latent_dim, generator=rng)
+        generator(z.to(device))
+    generator.train(was_training)
     for m, momentum in zip(norms, momenta):
         m.momentum = momentum
 
