@@ -16,8 +16,14 @@ time per model-step of stacked and of FastLSTM over torch.nn.LSTM's (the target 
     python benchmarks/seeds_together.py [--batch 128] [--length 30] [--hidden 128] [--seeds 5]
 
 Why the targets are out of reach at the book's shapes is printed too: the floating-point work of
-one model-step (about 6 B T H 4H) against what the step takes. When torch.nn.LSTM already runs
-its matrix products near the CPU's peak, running 5 models costs about 5 times one.
+one model-step (about 6 B T H 4H) against what the step takes, and a floor that holds for any
+implementation built on torch's kernels. It adds two times measured in the same run: the S
+model-steps' products at the CPU's peak rate of matrix products (the fastest of large square
+products), and the least elementwise work of all S model-steps, for all seeds at once, one
+operation per time step: the forward pass's gate nonlinearities as one sigmoid and one tanh, and
+the backward pass's products of each gate's gradient with its derivative as one multiplication.
+All else is left out, so the floor is low. S seeds / one seed cannot fall below floor / (one
+seed's step): when that exceeds 2, no way of batching the seeds meets the target on this CPU.
 """
 
 from __future__ import annotations
@@ -102,6 +108,58 @@ def median_seconds(
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
+PEAK_SIZES = (512, 1024, 2048)
+
+
+def _median_time(fn: Callable[[], object], rounds: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_gflops(rounds: int = 5) -> float:
+    """The CPU's best rate of float32 matrix products, GFLOP/s: the fastest median over large
+    square products (PEAK_SIZES), an upper bound on what any batched or fused step could reach."""
+    gen = torch.Generator().manual_seed(0)
+    rates = []
+    for size in PEAK_SIZES:
+        a, b = (torch.randn(size, size, generator=gen) for _ in range(2))
+        rates.append(2 * size**3 / _median_time(lambda: a @ b, rounds) / 1e9)
+    return max(rates)
+
+
+def gate_seconds(S: int, B: int, T: int, H: int, rounds: int = 5) -> dict[str, float]:
+    """Seconds of the least elementwise work of S model-steps, done for all S seeds at once, one
+    operation per time step into buffers allocated beforehand. forward: a sigmoid over i, f, o and
+    a tanh over g and c; backward: one product of every gate's incoming gradient with its
+    derivative, and of c's. A step needs at least this much of torch's elementwise kernels."""
+    gen = torch.Generator().manual_seed(0)
+    gates = torch.randn(
+        S * B, 3 * H, generator=gen
+    )  # i, f, o of one step of every seed
+    cells = torch.randn(S * B, 2 * H, generator=gen)  # g and c
+    grads = torch.randn(S * B, 5 * H, generator=gen)  # d i, f, o, g, c
+    out3, out2, out5 = (torch.empty_like(x) for x in (gates, cells, grads))
+
+    def forward() -> None:
+        for _ in range(T):
+            torch.sigmoid(gates, out=out3)
+            torch.tanh(cells, out=out2)
+
+    def backward() -> None:
+        for _ in range(T):
+            torch.mul(grads, grads, out=out5)
+
+    return {
+        "forward_gates": _median_time(forward, rounds),
+        "backward_gates": _median_time(backward, rounds),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = Parser(description=__doc__.split("\n\n")[0])
     for flag, default in (
@@ -121,7 +179,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     S, B, T, H = args.seeds, args.batch, args.length, args.hidden
     load = os.getloadavg()[0]
     sec = median_seconds(sides(S, B, T, H), args.rounds)
+    peak, gates = peak_gflops(), gate_seconds(S, B, T, H)
     flops = 6 * B * T * H * 4 * H  # forward and backward products of one model-step
+    products = (
+        S * flops / (peak * 1e9)
+    )  # seconds: S model-steps' products at the peak rate
+    floor = products + sum(
+        gates.values()
+    )  # the least any implementation of S model-steps takes
     summary = {
         "shapes": f"S={S} B={B} T={T} H={H}",
         "ms": {name: round(1000 * s, 1) for name, s in sec.items()},
@@ -130,6 +195,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "per_model_step_stacked_over_torch": round(sec["stacked"] / sec["torch"], 2),
         "per_model_step_fast_over_torch": round(sec["sequential"] / sec["torch"], 2),
         "torch_gflops": round(S * flops / sec["torch"] / 1e9, 1),
+        "peak_gflops": round(peak, 1),
+        "floor_ms": {
+            "products_at_peak": round(1000 * products, 1),
+            **{name: round(1000 * t, 1) for name, t in gates.items()},
+        },
+        "products_share_of_one_seed": round(products / S / sec["one"], 2),
+        "best_possible_over_one": round(floor / sec["one"], 2),
+        "best_possible_per_model_step_over_torch": round(floor / sec["torch"], 2),
     }
     print(f"{threads} threads, torch {torch.__version__}, load average {load:.1f}")
     for name, ms in summary["ms"].items():
@@ -140,6 +213,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{summary['per_model_step_stacked_over_torch']}, FastLSTM "
         f"{summary['per_model_step_fast_over_torch']}; torch.nn.LSTM runs "
         f"{summary['torch_gflops']} GFLOP/s of matrix products"
+    )
+    print(
+        f"bound for any implementation: this CPU's matrix products peak at {summary['peak_gflops']} "
+        f"GFLOP/s ({threads} threads, square products of {PEAK_SIZES}); {S} model-steps need "
+        f"{summary['floor_ms']['products_at_peak']} ms of products at that rate and "
+        f"{summary['floor_ms']['forward_gates']} + {summary['floor_ms']['backward_gates']} ms of the "
+        "forward and backward passes' least elementwise work, "
+        f"so {S} seeds / one seed >= {summary['best_possible_over_one']} (target 2), per model-step "
+        f"/ torch.nn.LSTM >= {summary['best_possible_per_model_step_over_torch']} (target 0.5); in "
+        f"one seed's step the products at peak would be {summary['products_share_of_one_seed']} "
+        f"of its time"
     )
     print_summary({"benchmark": "seeds_together", **summary})
     return 0

@@ -67,7 +67,10 @@ def recipe_tables(results: Sequence[dict], names: Sequence[str]) -> tuple[str, s
 
 
 def final_recipe_table(
-    results: Sequence[dict], names: Sequence[str], real_score: float
+    results: Sequence[dict],
+    names: Sequence[str],
+    real_score: float,
+    caption: str = "The final stage (seeds in order)",
 ) -> str:
     """Chapter 03's final recipe comparison: quality, the targets and the cost, one row per recipe."""
     rows = [
@@ -91,4 +94,4 @@ def final_recipe_table(
         "seeds on\ntarget",
         "G\nupdates",
     ]
-    return markdown_table(columns, rows, caption="The final stage (seeds in order)")
+    return markdown_table(columns, rows, caption=caption)
