@@ -8,7 +8,7 @@ classifier: the score over the real digits', the FID against the test split and 
 share. Runs go through the cache of ``lib.gan.cache`` (keyed by the config and thread count), so
 several processes with different --seeds can share the work and a last one writes the summary.
 
-    python benchmarks/gan_long.py                    # seeds 0 1 2, 200 epochs, 1 thread (~8 min a seed)
+    python benchmarks/gan_long.py                    # seeds 0 1 2, 200 epochs, 1 thread (8 to 19 min a seed, by CPU)
     python benchmarks/gan_long.py --seeds 0 --epochs 120
 
 The summary goes to results/gan_long.json, which chapter 03 reads. No thresholds: it records.
