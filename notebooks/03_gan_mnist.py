@@ -441,12 +441,13 @@ assert all(r["seeds_on_target"] == 0 for r in slow["results"])
 # and 35) and its score 0.73 to 0.77 of the real digits', against 0.80 to 0.84 for the other two. The
 # doubled learning rate now has the lower mean FID, so the rule picks F, but by 5, within the seeds'
 # spread (standard deviations 7 and 5). Above, at twice the epochs, F lost to E by 15 and dropped a
-# digit below 5% in two seeds. So which refinement wins depends on how many steps the budget buys: a
-# larger step helps a short run and hurts a long one. The chapter's run is fixed in epochs, 100, about
-# what 300 seconds bought on the Xeon, and at that length E won; the chapter keeps E. A reader whose
-# CPU buys about fifty epochs in three minutes, and who will not wait longer, may prefer
-# `python -m lib.gan train --lr 4e-4`. On this CPU too, no recipe comes near the 0.9 target: the best
-# seed scores 0.84, and every digit stays above 5% of the samples in every seed.
+# digit below 5% in two seeds. So which refinement wins seems to depend on how many steps the budget
+# buys: a larger step helps a short run and hurts a long one. The two races also differ in CPU and in
+# code, so this is a reading of two measurements, not a third one. The chapter's run is fixed in
+# epochs, 100, about what 300 seconds bought on the Xeon, and at that length E won; the chapter keeps
+# E. A reader whose CPU buys about fifty epochs in three minutes, and who will not wait longer, may
+# prefer `python -m lib.gan train --lr 4e-4`. On this CPU too, no recipe comes near the 0.9 target:
+# the best seed scores 0.84, and every digit stays above 5% of the samples in every seed.
 
 # %% [markdown]
 # ### Longer training
