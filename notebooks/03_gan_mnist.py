@@ -391,9 +391,8 @@ for name, value in final[
 
 # %%
 slow = json.loads((RESULTS / "gan_recipes_final_epyc.json").read_text())
-print(
-    f"budget: {slow['budget_seconds']:g} CPU seconds per run, machine: {slow['machine']['cpu']}"
-)
+budget, cpu = slow["budget_seconds"], slow["machine"]["cpu"]
+print(f"budget: {budget:g} CPU seconds per run, machine: {cpu}")
 display(
     Markdown(
         tables.final_recipe_table(
