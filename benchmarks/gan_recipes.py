@@ -18,11 +18,13 @@ The recipes (same networks, batch and data; RECIPES below):
      learner that risks winning outright;
   E. C with an exponential moving average of the generator's weights (decay 0.999), which is the
      generator the run delivers (``GANConfig.ema``);
-  F. E with the learning rate doubled to 4e-4 for both players.
+  F. E with the learning rate doubled to 4e-4 for both players;
+  G. E with no momentum in Adam: betas (0, 0.999).
 
 They run in two stages. The screening (A-D, 75 CPU s per run) weeds out the recipes that fail
 outright. The final stage trains the screening's winner C and the two refinements E and F for
-300 CPU s, which is about the three minutes of the chapter's own run on two threads.
+300 CPU s, which is about the three minutes of the chapter's own run on two threads. A third
+stage, "momentum", sets the final stage's winner E against G at the same budget.
 
 Each run is scored on 2,000 generated digits with the MNIST classifier (``lib.mnist``):
   - the FID against the test split, on the classifier's penultimate features;
@@ -36,12 +38,14 @@ then the most classes in its worst seed, then the lowest mean FID.
 
     python benchmarks/gan_recipes.py --stage screening   # A-D x 3 seeds, 75 s each (~17 min)
     python benchmarks/gan_recipes.py                     # C, E, F x 3 seeds, 300 s each (~45 min)
+    python benchmarks/gan_recipes.py --stage momentum    # E, G x 3 seeds, 300 s each (~30 min)
     python benchmarks/gan_recipes.py --budget-seconds 120 --seeds 0 1 2 3 4
 
 Finished runs are kept under --work (generator weights and timings), so an interrupted benchmark
 continues where it stopped, and several processes with different --seeds can share the work
 folder. The summaries go to results/gan_recipes.json (screening) and
-results/gan_recipes_final.json (final), which chapter 03 reads.
+results/gan_recipes_final.json (final) and results/gan_recipes_momentum.json, which chapter 03
+reads.
 """
 
 from __future__ import annotations
@@ -82,10 +86,12 @@ RECIPES = {  # letter -> (name, the GANConfig fields that make the recipe; all e
     ),
     "E": ("C + weight average 0.999", {**_C, "ema": 0.999}),
     "F": ("C + weight average 0.999 + lr 4e-4", {**_C, "ema": 0.999, "lr": 4e-4}),
+    "G": ("E + Adam betas (0, 0.999)", {**_C, "ema": 0.999, "betas": (0.0, 0.999)}),
 }
 STAGES = {  # the screening at a short budget, then the finalists at the chapter's budget
     "screening": (("A", "B", "C", "D"), 75.0, "results/gan_recipes.json"),
     "final": (("C", "E", "F"), 300.0, "results/gan_recipes_final.json"),
+    "momentum": (("E", "G"), 300.0, "results/gan_recipes_momentum.json"),
 }
 TARGETS = {"inception_ratio": 0.9, "min_class_fraction": 0.05}  # issue 13's, per seed
 EVAL_SAMPLES = 2000
@@ -257,7 +263,8 @@ def _parser() -> Parser:
         choices=sorted(STAGES),
         default="final",
         help="screening: recipes A-D at 75 CPU s (results/gan_recipes.json); final: C, E, F at "
-        "300 CPU s (results/gan_recipes_final.json; default)",
+        "300 CPU s (results/gan_recipes_final.json; default); momentum: E, G at 300 CPU s "
+        "(results/gan_recipes_momentum.json)",
     )
     parser.add_argument(
         "--budget-seconds",

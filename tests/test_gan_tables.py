@@ -1,7 +1,7 @@
 """The rows of chapters 03 and 04's tables: the layers, and the recipes' quality and cost."""
 
 from lib.gan import Discriminator
-from lib.gan.tables import layer_rows, recipe_tables
+from lib.gan.tables import layer_rows, recipe_tables, seed_files_table
 
 
 def _rows(table: str) -> list[list[str]]:
@@ -38,3 +38,26 @@ def test_recipe_tables_split_quality_from_cost():
 def test_layer_rows_have_one_row_per_layer():
     rows = layer_rows(Discriminator())
     assert rows[0] == ("0", "Linear 784 → 512", "401,920") and rows[-1][2] == "257"
+
+
+def test_seed_files_table_has_a_row_per_file_and_a_cell_per_seed():
+    def seed(fid, score, rarest):
+        return dict(
+            fid=fid,
+            inception_score=score,
+            real_inception_score=9.5,
+            min_class_count=rarest,
+            class_counts=[rarest, 2000 - rarest],  # shares are of the samples' total
+        )
+
+    files = [
+        {"seeds": [seed(22.1, 8.17, 144), seed(28.8, 8.04, 127)]},
+        {"seeds": [seed(17.8, 8.5, 156), seed(26.2, 8.27, 124)]},
+    ]
+    table = seed_files_table(files, ["E", "G"], caption="both")
+    assert table.startswith("**both**")
+    assert len(_header(table)) == 4
+    assert _rows(table) == [
+        ["E", "22 / 29", "0.86 / 0.85", "7.2 / 6.3"],
+        ["G", "18 / 26", "0.89 / 0.87", "7.8 / 6.2"],
+    ]

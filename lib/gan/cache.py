@@ -27,11 +27,13 @@ Folder = str | os.PathLike | None
 # the delivered generator) is the winner of benchmarks/gan_recipes.py: its screening at 75 CPU
 # seconds per run (results/gan_recipes.json) picked betas and smoothing, where the reports' betas
 # collapsed and 2 G steps per D step did worse; its final stage at 300 CPU seconds, this run's
-# length before Adam was fused, picked the weight average (results/gan_recipes_final.json). Twice as
+# length before Adam was fused, picked the weight average (results/gan_recipes_final.json); its
+# momentum stage kept beta1 = 0.5 against 0 on a tie in FID, though beta1 = 0 scores higher
+# (results/gan_recipes_momentum.json, results/gan_seeds_recipe_g.json). Twice as
 # many epochs do not raise the score (benchmarks/gan_long.py, results/gan_long.json). The average is
 # sampled with batch-norm statistics of its own (lib.gan.steps.refresh_statistics), which lowered the
 # FID of all five saved seeds (results/gan_seeds.json, chapter 03).
-# tests/test_gan_train.py checks that these fields equal the recorded winner.
+# tests/test_gan_train.py checks that these fields equal the newest stage's winner.
 DEFAULT_CONFIG = GANConfig(
     epochs=100,
     betas=(0.5, 0.999),

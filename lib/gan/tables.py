@@ -95,3 +95,33 @@ def final_recipe_table(
         "G\nupdates",
     ]
     return markdown_table(columns, rows, caption=caption)
+
+
+def seed_files_table(
+    files: Sequence[dict], names: Sequence[str], caption: str = ""
+) -> str:
+    """Recipes trained for the chapter's epochs, one row each, from ``python -m lib.gan seeds`` files."""
+    rows = []
+    for name, data in zip(names, files):
+        seeds = data["seeds"]
+        rows.append(
+            (
+                name,
+                " / ".join(f"{s['fid']:.0f}" for s in seeds),
+                " / ".join(
+                    f"{s['inception_score'] / s['real_inception_score']:.2f}"
+                    for s in seeds
+                ),
+                " / ".join(
+                    f"{100 * s['min_class_count'] / sum(s['class_counts']):.1f}"
+                    for s in seeds
+                ),
+            )
+        )
+    columns = [
+        "recipe",
+        "FID,\nper seed",
+        "score / real,\nper seed",
+        "rarest digit %,\nper seed",
+    ]
+    return markdown_table(columns, rows, caption=caption)
