@@ -19,12 +19,17 @@ The recipes (same networks, batch and data; RECIPES below):
   E. C with an exponential moving average of the generator's weights (decay 0.999), which is the
      generator the run delivers (``GANConfig.ema``);
   F. E with the learning rate doubled to 4e-4 for both players;
-  G. E with no momentum in Adam: betas (0, 0.999).
+  G. E with no momentum in Adam: betas (0, 0.999);
+  H. G with the R1 penalty on D, γ = 1 (``GANConfig.r1_gamma``): (γ/2)·E‖∇ₓ D_logit(x)‖² on the real
+     digits, which keeps D's verdict from turning steep around the data;
+  I. H with the penalty on every 4th D step only, weighted 4 times (``GANConfig.r1_every``): the
+     same penalty on average, at a quarter of its cost.
 
 They run in two stages. The screening (A-D, 75 CPU s per run) weeds out the recipes that fail
 outright. The final stage trains the screening's winner C and the two refinements E and F for
 300 CPU s, which is about the three minutes of the chapter's own run on two threads. A third
-stage, "momentum", sets the final stage's winner E against G at the same budget.
+stage, "momentum", sets the final stage's winner E against G at the same budget, and a fourth, "r1",
+sets the momentum stage's winner E against G, H and I.
 
 Each run is scored on 2,000 generated digits with the MNIST classifier (``lib.mnist``):
   - the FID against the test split, on the classifier's penultimate features;
@@ -39,13 +44,15 @@ then the most classes in its worst seed, then the lowest mean FID.
     python benchmarks/gan_recipes.py --stage screening   # A-D x 3 seeds, 75 s each (~17 min)
     python benchmarks/gan_recipes.py                     # C, E, F x 3 seeds, 300 s each (~45 min)
     python benchmarks/gan_recipes.py --stage momentum    # E, G x 3 seeds, 300 s each (~30 min)
+    python benchmarks/gan_recipes.py --stage r1          # E, G, H, I x 3 seeds (~60 min)
     python benchmarks/gan_recipes.py --budget-seconds 120 --seeds 0 1 2 3 4
 
 Finished runs are kept under --work (generator weights and timings), so an interrupted benchmark
-continues where it stopped, and several processes with different --seeds can share the work
-folder. The summaries go to results/gan_recipes.json (screening) and
-results/gan_recipes_final.json (final) and results/gan_recipes_momentum.json, which chapter 03
-reads.
+continues where it stopped, and several processes with different --seeds or --recipes can share
+the work folder (two processes halve the wall time on two cores; a run of the whole stage then
+collects their runs and writes the summary). The summaries go to results/gan_recipes.json
+(screening), results/gan_recipes_final.json (final), results/gan_recipes_momentum.json and
+results/gan_recipes_r1.json, which chapter 03 reads.
 """
 
 from __future__ import annotations
@@ -70,6 +77,7 @@ from lib.gan.seeds import machine_info
 from lib.gan.train import delivered, new_state, run_epoch, steps_per_epoch
 
 _C = dict(betas=(0.5, 0.999), label_smoothing=0.1, g_steps=1)
+_G = {**_C, "ema": 0.999, "betas": (0.0, 0.999)}
 RECIPES = {  # letter -> (name, the GANConfig fields that make the recipe; all else: GANConfig's defaults)
     "A": (
         "reports: Adam betas (0.9, 0.999)",
@@ -86,12 +94,18 @@ RECIPES = {  # letter -> (name, the GANConfig fields that make the recipe; all e
     ),
     "E": ("C + weight average 0.999", {**_C, "ema": 0.999}),
     "F": ("C + weight average 0.999 + lr 4e-4", {**_C, "ema": 0.999, "lr": 4e-4}),
-    "G": ("E + Adam betas (0, 0.999)", {**_C, "ema": 0.999, "betas": (0.0, 0.999)}),
+    "G": ("E + Adam betas (0, 0.999)", _G),
+    "H": ("G + R1 penalty, gamma 1", {**_G, "r1_gamma": 1.0}),
+    "I": (
+        "G + R1 penalty, gamma 1, every 4th D step",
+        {**_G, "r1_gamma": 1.0, "r1_every": 4},
+    ),
 }
 STAGES = {  # the screening at a short budget, then the finalists at the chapter's budget
     "screening": (("A", "B", "C", "D"), 75.0, "results/gan_recipes.json"),
     "final": (("C", "E", "F"), 300.0, "results/gan_recipes_final.json"),
     "momentum": (("E", "G"), 300.0, "results/gan_recipes_momentum.json"),
+    "r1": (("E", "G", "H", "I"), 300.0, "results/gan_recipes_r1.json"),
 }
 TARGETS = {"inception_ratio": 0.9, "min_class_fraction": 0.05}  # issue 13's, per seed
 EVAL_SAMPLES = 2000
@@ -264,7 +278,8 @@ def _parser() -> Parser:
         default="final",
         help="screening: recipes A-D at 75 CPU s (results/gan_recipes.json); final: C, E, F at "
         "300 CPU s (results/gan_recipes_final.json; default); momentum: E, G at 300 CPU s "
-        "(results/gan_recipes_momentum.json)",
+        "(results/gan_recipes_momentum.json); r1: E, G, H, I at 300 CPU s "
+        "(results/gan_recipes_r1.json)",
     )
     parser.add_argument(
         "--budget-seconds",
@@ -286,6 +301,13 @@ def _parser() -> Parser:
         default="runs/gan_recipes",
         help="folder for finished runs (default runs/gan_recipes)",
     )
+    parser.add_argument(
+        "--recipes",
+        nargs="+",
+        choices=sorted(RECIPES),
+        help="train only these of the stage's recipes, for a second process sharing --work; "
+        "the summary is written only by a run of the whole stage",
+    )
     parser.add_argument("--out", help="summary JSON (default: the stage's)")
     return parser
 
@@ -299,6 +321,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     letters, budget, out = STAGES[args.stage]
+    unknown = sorted(set(args.recipes or ()) - set(letters))
+    if unknown:
+        raise ValueError(
+            f"recipes {unknown} are not in stage {args.stage!r} ({', '.join(letters)})"
+        )
     args.budget_seconds = args.budget_seconds or budget
     args.out = args.out or out
     # one thread: CPU time is then the time of the steps, whatever else runs
@@ -313,6 +340,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.getloadavg()[0],
     )
     context = (args, images, classifier, test_images, real_score)
+    if args.recipes:
+        for letter in args.recipes:
+            evaluate_recipe(*RECIPES[letter], *context)
+        print(f"trained {', '.join(args.recipes)}; run the whole stage for the summary")
+        return 0
     results = [evaluate_recipe(*RECIPES[letter], *context) for letter in letters]
     order = ranked(results)
     summary = {

@@ -1,10 +1,12 @@
 """Time one training step of chapter 03's GAN with Adam as one fused kernel against Adam's default.
 
 A step is the discriminator's update and the generator's non-saturating update on a batch of 64
-(``lib.gan.steps.gan_step``), with the weight average of ``lib.gan.DEFAULT_CONFIG``. Both sides run
-in this one process on the same batch, interleaved round by round; a ratio is the median over rounds
-of that round's fused / default time, so load from other processes hits both sides alike. It also
-prints where the default step spends its time (torch's profiler, top operators). No thresholds.
+(``lib.gan.steps.gan_step``), with the weight average and the R1 penalty of ``lib.gan.DEFAULT_CONFIG``.
+All variants run in this one process on the same batch, interleaved round by round; a ratio is the
+median over rounds of that round's two times, so load from other processes hits both sides alike.
+The ratios: fused over default Adam; the R1 penalty's cost (the recipe over the recipe without it);
+the lazy penalty's (on every 4th step only, ``GANConfig.r1_every``) over none. It also prints the
+share of a step spent inside Adam (torch's profiler). No thresholds.
 
     python benchmarks/gan_step.py             # 2 threads, 7 rounds of 200 steps
     python benchmarks/gan_step.py --quick     # a smoke run
@@ -26,9 +28,9 @@ from lib.gan.steps import gan_step
 from lib.gan.train import TrainState, new_state
 
 
-def make_state(fused: bool) -> TrainState:
-    """A fresh CPU run of the chapter's recipe, its two Adams fused or not."""
-    state = new_state(dataclasses.replace(DEFAULT_CONFIG, device="cpu"))
+def make_state(fused: bool, **changes) -> TrainState:
+    """A fresh CPU run of the chapter's recipe (with ``changes``), its two Adams fused or not."""
+    state = new_state(dataclasses.replace(DEFAULT_CONFIG, device="cpu", **changes))
     adam = dict(lr=state.config.lr, betas=state.config.betas, fused=fused)
     state.opt_g = torch.optim.Adam(state.generator.parameters(), **adam)
     state.opt_d = torch.optim.Adam(state.discriminator.parameters(), **adam)
@@ -40,6 +42,7 @@ def ms_per_step(state: TrainState, real: torch.Tensor, steps: int) -> float:
     start = time.perf_counter()
     for _ in range(steps):
         gan_step(state, real)
+        state.step += 1  # as the training loop does: the lazy penalty counts steps
     return (time.perf_counter() - start) / steps * 1000
 
 
@@ -75,7 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.rounds, args.steps = 2, 20
     threads = pin_threads(args.threads)
     real = torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
-    states = {"default": make_state(False), "fused": make_state(True)}
+    states = {
+        "default": make_state(False),
+        "fused": make_state(True),
+        "no_r1": make_state(True, r1_gamma=0.0),
+        "r1_every_4": make_state(True, r1_every=4),
+    }
     for state in states.values():  # warm up: allocator, Adam's lazy state
         ms_per_step(state, real, 20)
     times: dict[str, list[float]] = {name: [] for name in states}
@@ -83,11 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         order = list(states) if r % 2 == 0 else list(reversed(states))
         for name in order:
             times[name].append(ms_per_step(states[name], real, args.steps))
-    ratios = [f / d for f, d in zip(times["fused"], times["default"])]
+
+    def ratio(a: str, b: str) -> float:
+        return round(statistics.median(x / y for x, y in zip(times[a], times[b])), 3)
+
     summary = {
         "threads": threads,
         "ms_per_step": {k: round(statistics.median(v), 2) for k, v in times.items()},
-        "fused_over_default": round(statistics.median(ratios), 3),
+        "fused_over_default": ratio("fused", "default"),
+        "r1_over_none": ratio("fused", "no_r1"),
+        "r1_every_4_over_none": ratio("r1_every_4", "no_r1"),
         "adam_share_default": round(adam_share(states["default"], real), 3),
         "adam_share_fused": round(adam_share(states["fused"], real), 3),
     }

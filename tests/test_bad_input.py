@@ -578,6 +578,17 @@ CLI_ROWS = [
         keyword="not a whole number",
     ),
     cli(
+        "gan-train-r1-gamma-negative",
+        "gan",
+        "train",
+        "--r1-gamma",
+        "-1",
+        keyword="at least zero",
+    ),
+    cli(
+        "gan-train-r1-every-0", "gan", "train", "--r1-every", "0", keyword="--r1-every"
+    ),
+    cli(
         "gan-train-out-missing-folder",
         "gan",
         "train",

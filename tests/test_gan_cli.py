@@ -160,5 +160,7 @@ def test_help_lists_every_command_and_flag(capsys):
         "--resume",
         "--betas",
         "--g-steps",
+        "--r1-gamma",
+        "--r1-every",
     ):
         assert flag in out

@@ -63,3 +63,30 @@ def test_the_long_training_figure_draws_every_seed_from_epoch_10_with_the_target
     )  # the untrained epoch 0 is left out
     assert any(tuple(line.get_ydata()) == (0.9, 0.9) for line in score.get_lines())
     assert score.get_ylim()[1] > 0.9 and fid.get_yscale() == "log"
+
+
+def test_the_long_training_figure_draws_another_recipe_in_grey_under_one_label():
+    from lib.gan.recipe_plots import plot_long_training
+
+    def run(seed: int, level: float) -> dict:
+        epochs = list(range(0, 210, 10))
+        curve = {
+            "epoch": epochs,
+            "inception_ratio": [level] * len(epochs),
+            "fid": [20.0] * len(epochs),
+        }
+        return {"seed": seed, "curve": curve}
+
+    fig = plot_long_training(
+        [run(0, 0.9)],
+        target=0.9,
+        chapter_epochs=100,
+        others=[run(0, 0.85), run(1, 0.86)],
+        others_label="recipe E",
+    )
+    for ax in fig.axes:
+        grey = [line for line in ax.get_lines() if line.get_color() == "0.6"]
+        assert len(grey) == 2 and all(line.get_xdata()[0] == 10 for line in grey)
+        assert [line.get_label() for line in grey][0] == "recipe E"
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend.count("recipe E") == 1 and "seed 0" in legend

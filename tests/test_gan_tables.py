@@ -58,6 +58,6 @@ def test_seed_files_table_has_a_row_per_file_and_a_cell_per_seed():
     assert table.startswith("**both**")
     assert len(_header(table)) == 4
     assert _rows(table) == [
-        ["E", "22 / 29", "0.86 / 0.85", "7.2 / 6.3"],
-        ["G", "18 / 26", "0.89 / 0.87", "7.8 / 6.2"],
+        ["E", "22 / 29", "0.860 / 0.846", "7.2 / 6.3"],
+        ["G", "18 / 26", "0.895 / 0.871", "7.8 / 6.2"],
     ]

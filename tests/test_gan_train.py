@@ -192,7 +192,12 @@ def test_default_run_trains_once_then_loads_from_the_cache(tmp_path, monkeypatch
 
 
 # benchmarks/gan_recipes.py's stages in the order they were run: each winner goes on to the next
-STAGES = ["gan_recipes.json", "gan_recipes_final.json", "gan_recipes_momentum.json"]
+STAGES = [
+    "gan_recipes.json",
+    "gan_recipes_final.json",
+    "gan_recipes_momentum.json",
+    "gan_recipes_r1.json",
+]
 
 
 def _ranked(results: dict) -> list[dict]:

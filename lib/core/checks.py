@@ -31,6 +31,15 @@ def positive(name: str, value: Any) -> float:
     return value
 
 
+def nonnegative(name: str, value: Any) -> float:
+    """``value`` if it is a finite number of at least zero."""
+    if not _is_number(value) or not 0 <= value < math.inf:
+        raise ValueError(
+            f"{name} must be a finite number of at least zero, got {value!r}"
+        )
+    return value
+
+
 def finite(name: str, value: Any) -> float:
     """``value`` if it is a finite number (of any sign)."""
     if not _is_number(value) or not math.isfinite(value):

@@ -90,6 +90,19 @@ def positive_float(text: str) -> float:
     return value
 
 
+def non_negative_float(text: str) -> float:
+    """argparse type: a finite number of at least zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text} must be a finite number of at least zero"
+        )
+    return value
+
+
 def require_folder(folder: str | Path) -> Path:
     """Return ``folder`` as a Path; FileNotFoundError, with what to do, when it does not exist."""
     folder = Path(folder)

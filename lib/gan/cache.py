@@ -21,25 +21,28 @@ from lib.gan.train import OPTIMIZER, TrainState, new_state, train
 # A data or cache folder; None stands for the book's (``lib.core.paths``).
 Folder = str | os.PathLike | None
 
-# 100 epochs over the 8,500 npm training digits is 13,200 steps: about two minutes on two CPU
-# cores, with Adam fused (lib.gan.train.fused_adam). The recipe (Adam betas (0.5, 0.999), one-sided
-# label smoothing 0.1, one G step per D step, and a moving average of G's weights with decay 0.999 as
-# the delivered generator) is the winner of benchmarks/gan_recipes.py: its screening at 75 CPU
-# seconds per run (results/gan_recipes.json) picked betas and smoothing, where the reports' betas
-# collapsed and 2 G steps per D step did worse; its final stage at 300 CPU seconds, this run's
-# length before Adam was fused, picked the weight average (results/gan_recipes_final.json); its
-# momentum stage kept beta1 = 0.5 against 0 on a tie in FID, though beta1 = 0 scores higher
-# (results/gan_recipes_momentum.json, results/gan_seeds_recipe_g.json). Twice as
-# many epochs do not raise the score (benchmarks/gan_long.py, results/gan_long.json). The average is
-# sampled with batch-norm statistics of its own (lib.gan.steps.refresh_statistics), which lowered the
-# FID of all five saved seeds (results/gan_seeds.json, chapter 03).
+# 100 epochs over the 8,500 npm training digits is 13,200 steps: a few minutes on two CPU cores
+# (4.5 on an AMD EPYC; benchmarks/gan_step.py gives ms per step), with Adam fused (lib.gan.train.fused_adam). The recipe (Adam betas (0, 0.999), one-sided
+# label smoothing 0.1, one G step per D step, a moving average of G's weights with decay 0.999 as the
+# delivered generator, and the R1 penalty with gamma 1 on D) is the winner of
+# benchmarks/gan_recipes.py: its screening at 75 CPU seconds per run (results/gan_recipes.json)
+# picked betas 0.5 and smoothing, where the reports' betas collapsed and 2 G steps per D step did
+# worse; its final stage at 300 CPU seconds picked the weight average
+# (results/gan_recipes_final.json); its momentum stage kept beta1 = 0.5 against 0 on a tie in FID,
+# though beta1 = 0 scores higher (results/gan_recipes_momentum.json,
+# results/gan_seeds_recipe_g.json); its R1 stage picked beta1 = 0 with the penalty, at about half
+# the FID (results/gan_recipes_r1.json). The average is sampled with batch-norm statistics of its
+# own (lib.gan.steps.refresh_statistics), which lowered the FID of all five seeds of the earlier
+# recipe (results/gan_seeds_recipe_e.json, chapter 03).
 # tests/test_gan_train.py checks that these fields equal the newest stage's winner.
 DEFAULT_CONFIG = GANConfig(
     epochs=100,
-    betas=(0.5, 0.999),
+    betas=(0.0, 0.999),
     label_smoothing=0.1,
     g_steps=1,
     ema=0.999,
+    r1_gamma=1.0,
+    r1_every=1,
     track_every=10,
     track_samples=1000,
 )

@@ -36,13 +36,26 @@ class GANConfig:
     # decay of an exponential moving average of G's weights, updated after every G step; the
     # average is the generator a run delivers (samples, scores, the saved file). 0 = off
     ema: float = 0.0
+    # weight γ of the R1 penalty (γ/2)·E‖∇ₓ D_logit(x)‖² on the real digits in D's loss
+    # (lib.gan.losses.r1_penalty); 0 = off, as in the reports
+    r1_gamma: float = 0.0
+    # apply the R1 penalty on every this-many-th D step only, weighted by this many times γ: the
+    # same penalty on average, at a fraction of its cost ("lazy" regularisation, StyleGAN2)
+    r1_every: int = 1
     # keep samples from fixed noise every this many epochs, for FID over training (0 = off)
     track_every: int = 0
     # how many images each tracked set holds (stored as bytes in the checkpoint)
     track_samples: int = 1000
 
     def __post_init__(self):
-        for name in ("latent_dim", "batch_size", "epochs", "track_samples", "g_steps"):
+        for name in (
+            "latent_dim",
+            "batch_size",
+            "epochs",
+            "track_samples",
+            "g_steps",
+            "r1_every",
+        ):
             checks.whole(name, getattr(self, name))
         for name in ("seed", "track_every"):
             checks.whole(name, getattr(self, name), minimum=0)
@@ -57,6 +70,7 @@ class GANConfig:
         object.__setattr__(self, "betas", (float(betas[0]), float(betas[1])))
         checks.fraction("label_smoothing", self.label_smoothing, high=0.5, closed=False)
         checks.fraction("ema", self.ema, closed=False)
+        checks.nonnegative("r1_gamma", self.r1_gamma)
         # the name only: a GPU machine's config must load on a CPU-only one
         check_device_name(self.device)
 

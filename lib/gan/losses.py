@@ -7,6 +7,10 @@ The discriminator's loss is the minimax objective negated, −log D(x) − log(1
 softplus(−l_real) + softplus(l_fake). With one-sided label smoothing s the real digits' target is
 1 − s instead of 1: (1 − s)·softplus(−l_real) + s·softplus(l_real).
 
+The R1 penalty (Mescheder et al. 2018) is added to D's loss as (γ/2)·E‖∇ₓ l(x)‖² over the real
+digits: it keeps D's logit flat around the data, so D cannot sharpen its edge without bound and
+G's gradients stay informative (``r1_penalty``; ``GANConfig.r1_gamma``).
+
 The generator's gradients with respect to the logit are −σ(l) and −(1 − σ(l)). Early in training D rejects
 the fakes (σ(l) ≈ 0): the saturating gradient vanishes there while the non-saturating one is ≈ −1.
 ``gradients`` computes both with autograd, for chapter 03's plot.
@@ -37,6 +41,13 @@ def discriminator_loss(
         real_logit
     )  # (B,)
     return loss_real.mean() + F.softplus(fake_logit).mean()
+
+
+def r1_penalty(real_logit: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """Mean over the batch of ‖∇ₓ l(x)‖², the squared gradient of D's logit (B,) with respect to
+    its real inputs ``real`` (B, ...), which must require grad; differentiable, so it can be trained."""
+    (grad,) = torch.autograd.grad(real_logit.sum(), real, create_graph=True)  # (B, ...)
+    return grad.pow(2).flatten(1).sum(1).mean()
 
 
 def gradients(logits: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -67,15 +67,31 @@ def plot_final_recipes(
 
 
 @book_style
-def plot_long_training(runs: list[dict], target: float, chapter_epochs: int):
+def plot_long_training(
+    runs: list[dict],
+    target: float,
+    chapter_epochs: int,
+    others: list[dict] = (),
+    others_label: str = "",
+):
     """Score over the real digits' (left) and FID (right) against epochs, one line per seed, from
-    benchmarks/gan_long.py's curves; the score target dashed, the chapter's length dotted."""
+    benchmarks/gan_long.py's curves; the score target dashed, the chapter's length dotted, and the
+    seeds of another recipe (``others``, named ``others_label``) as thin grey lines."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
     panels = [
         ("inception_ratio", "Inception-style score / real digits'", target),
         ("fid", "FID, 1,000 samples vs test digits", None),
     ]
     for ax, (key, title, line) in zip(axes, panels):
+        for i, run in enumerate(others):
+            curve = run["curve"]
+            ax.plot(
+                curve["epoch"][1:],
+                curve[key][1:],
+                color="0.6",
+                linewidth=0.8,
+                label=others_label if i == 0 else None,
+            )
         for i, run in enumerate(runs):
             curve = run["curve"]
             epochs, values = (

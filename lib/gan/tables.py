@@ -78,7 +78,7 @@ def final_recipe_table(
             name,
             f"{r['fid_mean']:.0f} ± {r['fid_std']:.0f}",
             " / ".join(
-                f"{run['inception_score'] / real_score:.2f}" for run in r["runs"]
+                f"{run['inception_score'] / real_score:.3f}" for run in r["runs"]
             ),
             " / ".join(f"{100 * run['min_class_fraction']:.1f}" for run in r["runs"]),
             f"{r['seeds_on_target']} of {len(r['runs'])}",
@@ -109,7 +109,7 @@ def seed_files_table(
                 name,
                 " / ".join(f"{s['fid']:.0f}" for s in seeds),
                 " / ".join(
-                    f"{s['inception_score'] / s['real_inception_score']:.2f}"
+                    f"{s['inception_score'] / s['real_inception_score']:.3f}"
                     for s in seeds
                 ),
                 " / ".join(

@@ -13,6 +13,7 @@ from pathlib import Path
 from lib.core.cli import (
     DEVICE_HELP,
     ROOT_HELP,
+    non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
@@ -39,6 +40,8 @@ RUN_FLAGS = (
     "label_smoothing",
     "g_steps",
     "ema",
+    "r1_gamma",
+    "r1_every",
     "track_every",
 )
 
@@ -107,6 +110,20 @@ def add_flags(p) -> None:
         default=None,
         help="decay of the moving average of G's weights that the run delivers "
         f"(default {DEFAULT_CONFIG.ema}; 0 = off, G itself, as in the reports)",
+    )
+    p.add_argument(
+        "--r1-gamma",
+        type=non_negative_float,
+        default=None,
+        help="weight of the R1 penalty on D's gradient at the real digits "
+        f"(default {DEFAULT_CONFIG.r1_gamma}; 0 = off, as in the reports)",
+    )
+    p.add_argument(
+        "--r1-every",
+        type=positive_int,
+        default=None,
+        help="apply the R1 penalty on every N-th D step only, N times as strong "
+        f"(default {DEFAULT_CONFIG.r1_every})",
     )
     p.add_argument(
         "--track-every",
