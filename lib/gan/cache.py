@@ -22,9 +22,10 @@ from lib.gan.train import OPTIMIZER, TrainState, new_state, train
 Folder = str | os.PathLike | None
 
 # 100 epochs over the 8,500 npm training digits is 13,200 steps: a few minutes on two CPU cores
-# (4.5 on an AMD EPYC; benchmarks/gan_step.py gives ms per step), with Adam fused (lib.gan.train.fused_adam). The recipe (Adam betas (0, 0.999), one-sided
-# label smoothing 0.1, one G step per D step, a moving average of G's weights with decay 0.999 as the
-# delivered generator, and the R1 penalty with gamma 1 on D) is the winner of
+# (4.5 on an AMD EPYC; benchmarks/gan_step.py gives ms per step), with Adam fused
+# (lib.gan.train.fused_adam). The recipe (Adam betas (0, 0.999), one-sided label smoothing 0.1,
+# one G step per D step, a moving average of G's weights with decay 0.999 as the delivered
+# generator, and the R1 penalty with gamma 1 on D) is the winner of
 # benchmarks/gan_recipes.py: its screening at 75 CPU seconds per run (results/gan_recipes.json)
 # picked betas 0.5 and smoothing, where the reports' betas collapsed and 2 G steps per D step did
 # worse; its final stage at 300 CPU seconds picked the weight average

@@ -41,10 +41,8 @@ def gan_step(
     n = real.shape[0]
     fake = G(_noise(state, n, real.device))  # (B, 1, 28, 28)
     penalise = cfg.r1_gamma > 0 and state.step % cfg.r1_every == 0
-    if penalise:
-        real = real.detach().requires_grad_(
-            True
-        )  # the penalty differentiates D at the data
+    if penalise:  # the penalty differentiates D at the data
+        real = real.detach().requires_grad_(True)
     real_logit = D(real)  # (B,)
     fake_logit = D(fake.detach())  # (B,) detached: this step must not move G
     loss_d = discriminator_loss(real_logit, fake_logit, cfg.label_smoothing)
