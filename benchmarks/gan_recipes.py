@@ -23,13 +23,16 @@ The recipes (same networks, batch and data; RECIPES below):
   H. G with the R1 penalty on D, γ = 1 (``GANConfig.r1_gamma``): (γ/2)·E‖∇ₓ D_logit(x)‖² on the real
      digits, which keeps D's verdict from turning steep around the data;
   I. H with the penalty on every 4th D step only, weighted 4 times (``GANConfig.r1_every``): the
-     same penalty on average, at a quarter of its cost.
+     same penalty on average, at a quarter of its cost;
+  J. H with the learning rate doubled to 4e-4 for both players (F's change, which lost without
+     the penalty: with it, D's gradient stays gentle enough for larger steps).
 
 They run in two stages. The screening (A-D, 75 CPU s per run) weeds out the recipes that fail
 outright. The final stage trains the screening's winner C and the two refinements E and F for
 300 CPU s, which is about the three minutes of the chapter's own run on two threads. A third
-stage, "momentum", sets the final stage's winner E against G at the same budget, and a fourth, "r1",
-sets the momentum stage's winner E against G, H and I.
+stage, "momentum", sets the final stage's winner E against G at the same budget, a fourth, "r1",
+sets the momentum stage's winner E against G, H and I, and a fifth, "lr", sets the R1 stage's
+winner H against J.
 
 Each run is scored on 2,000 generated digits with the MNIST classifier (``lib.mnist``):
   - the FID against the test split, on the classifier's penultimate features;
@@ -45,14 +48,15 @@ then the most classes in its worst seed, then the lowest mean FID.
     python benchmarks/gan_recipes.py                     # C, E, F x 3 seeds, 300 s each (~45 min)
     python benchmarks/gan_recipes.py --stage momentum    # E, G x 3 seeds, 300 s each (~30 min)
     python benchmarks/gan_recipes.py --stage r1          # E, G, H, I x 3 seeds (~60 min)
+    python benchmarks/gan_recipes.py --stage lr          # H, J x 3 seeds (~30 min)
     python benchmarks/gan_recipes.py --budget-seconds 120 --seeds 0 1 2 3 4
 
 Finished runs are kept under --work (generator weights and timings), so an interrupted benchmark
 continues where it stopped, and several processes with different --seeds or --recipes can share
 the work folder (two processes halve the wall time on two cores; a run of the whole stage then
 collects their runs and writes the summary). The summaries go to results/gan_recipes.json
-(screening), results/gan_recipes_final.json (final), results/gan_recipes_momentum.json and
-results/gan_recipes_r1.json, which chapter 03 reads.
+(screening), results/gan_recipes_final.json (final), results/gan_recipes_momentum.json,
+results/gan_recipes_r1.json and results/gan_recipes_lr.json, which chapter 03 reads.
 """
 
 from __future__ import annotations
@@ -100,12 +104,14 @@ RECIPES = {  # letter -> (name, the GANConfig fields that make the recipe; all e
         "G + R1 penalty, gamma 1, every 4th D step",
         {**_G, "r1_gamma": 1.0, "r1_every": 4},
     ),
+    "J": ("H + lr 4e-4", {**_G, "r1_gamma": 1.0, "lr": 4e-4}),
 }
 STAGES = {  # the screening at a short budget, then the finalists at the chapter's budget
     "screening": (("A", "B", "C", "D"), 75.0, "results/gan_recipes.json"),
     "final": (("C", "E", "F"), 300.0, "results/gan_recipes_final.json"),
     "momentum": (("E", "G"), 300.0, "results/gan_recipes_momentum.json"),
     "r1": (("E", "G", "H", "I"), 300.0, "results/gan_recipes_r1.json"),
+    "lr": (("H", "J"), 300.0, "results/gan_recipes_lr.json"),
 }
 TARGETS = {"inception_ratio": 0.9, "min_class_fraction": 0.05}  # issue 13's, per seed
 EVAL_SAMPLES = 2000
@@ -279,7 +285,7 @@ def _parser() -> Parser:
         help="screening: recipes A-D at 75 CPU s (results/gan_recipes.json); final: C, E, F at "
         "300 CPU s (results/gan_recipes_final.json; default); momentum: E, G at 300 CPU s "
         "(results/gan_recipes_momentum.json); r1: E, G, H, I at 300 CPU s "
-        "(results/gan_recipes_r1.json)",
+        "(results/gan_recipes_r1.json); lr: H, J at 300 CPU s (results/gan_recipes_lr.json)",
     )
     parser.add_argument(
         "--budget-seconds",

@@ -197,6 +197,7 @@ STAGES = [
     "gan_recipes_final.json",
     "gan_recipes_momentum.json",
     "gan_recipes_r1.json",
+    "gan_recipes_lr.json",
 ]
 
 
