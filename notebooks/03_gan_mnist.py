@@ -819,7 +819,7 @@ assert sum(x < 0.05 for x in e_rarest_200) == 2
 # newcomer.
 #
 # ```
-# python benchmarks/gan_recipes.py --stage lr --work runs/gan_r1   # trains J only: about 15 min
+# python benchmarks/gan_recipes.py --stage lr --work runs/gan_r1   # about 30 min; reuses H's runs
 # ```
 
 # %%
@@ -874,7 +874,7 @@ for name, value in lr_stage["winner_overrides"].items():
     assert getattr(DEFAULT_CONFIG, name) == wanted, name
 
 # %% [markdown]
-# Now the penalty lets the larger step pay. J scores higher than H in every seed, by 0.005 to 0.021 of
+# This time the larger step pays. J scores higher than H in every seed, by 0.005 to 0.021 of
 # the real digits', in fewer epochs, and two of its three seeds reach the 0.9 target: the first runs
 # of any recipe in this chapter to reach it at this budget. The FID does not move (12 for both, within
 # the seeds' spread), and every digit keeps more than 7% of the samples. By the rule, seeds on target
@@ -921,9 +921,9 @@ assert 0.073 < min(j_rarest) and max(j_rarest) < 0.083  # every digit above 5%
 # above. The median gain is 0.014. The FID moves a little the same way, 10 to 12 against 9 to 14 (the
 # medians 1.3 apart), and every digit keeps between 7.35% and 8.2% of the samples. At the chapter's
 # 100 epochs J scores about what H scored after 200 (0.900 to 0.916 in three seeds, above). Its steps
-# cost what H's cost: 100 epochs take four to five
-# minutes on two threads of the AMD EPYC of these stages, and less on a faster CPU (recipe E took two
-# minutes on the Xeon, and the penalty adds about a tenth on two threads).
+# cost what H's cost: 100 epochs take four to five minutes on two threads of the AMD EPYC of these
+# stages, and less on a faster CPU (recipe E took two minutes on the Xeon, and the penalty adds about
+# a tenth on two threads).
 
 # %% [markdown]
 # ## Training
