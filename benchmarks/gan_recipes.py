@@ -155,6 +155,8 @@ def run_one(
     config: GANConfig, budget: float, images: torch.Tensor, work: Path, desc: str
 ) -> tuple[Generator, dict]:
     """Train one recipe with one seed, or reuse the finished run saved under ``work``."""
+    # made before training, so that a finished run always has somewhere to go
+    work.mkdir(parents=True, exist_ok=True)
     path = work / f"seed{config.seed}-{digest(config.to_dict(), 'budget', budget)}.pt"
     if path.is_file():
         saved = load_checked(path, RUN_KIND)
@@ -336,7 +338,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out = args.out or out
     # one thread: CPU time is then the time of the steps, whatever else runs
     threads = pin_threads(1)
-    Path(args.work).mkdir(parents=True, exist_ok=True)
     images, _ = mnist_tensors(args.root, train=True)
     test_images, _ = mnist_tensors(args.root, train=False)
     classifier = get_classifier(args.root, device="cpu")
