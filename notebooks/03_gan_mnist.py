@@ -811,15 +811,15 @@ assert sum(x < 0.05 for x in e_rarest_200) == 2
 # Recipe H gets better digits from more steps. The learning rate sets how far each step goes, and
 # the final stage's recipe F already doubled it to 4e-4 for both players. Without the penalty that
 # did not pay: a worse FID, and a digit below 5% of the samples in two seeds. With the penalty, H
-# kept improving over 200 epochs, so the question is worth asking again. Recipe **J** is H with
-# the learning rate 4e-4 for both players, and it races H at 300 CPU seconds with the same three
-# seeds. H's runs are the R1 stage's, reused; J's were trained in a later session on the same
-# machine. Every J run reached fewer epochs than the H run of its seed, 68 to 76 against 75 to 79,
-# though the steps cost the same: the CPU-time wobble of the R1 stage, this time against the
+# kept improving over 200 epochs, so the question is worth asking again. Recipe **J** is H with the
+# learning rate 4e-4 for both players, and it races H at 300 CPU seconds with the same three seeds.
+# H's runs are the R1 stage's, reused from its work folder; J's were trained in a later session on
+# the same machine. Every J run reached fewer epochs than the H run of its seed, 68 to 76 against 75
+# to 79, though the steps cost the same: the CPU-time wobble of the R1 stage, this time against the
 # newcomer.
 #
 # ```
-# python benchmarks/gan_recipes.py --stage lr --work runs/gan_r1   # about 30 min; reuses H's runs
+# python benchmarks/gan_recipes.py --stage lr --work runs/gan_r1   # about 30 min
 # ```
 
 # %%
