@@ -860,13 +860,7 @@ assert [round(r["fid_mean"]) for r in lr_stage["results"]] == [12, 12]
 assert lr_stage["winner"] == j_lr["recipe"]  # by the rule: seeds on target
 assert lr_stage["lead"]["within_seed_spread"]  # ... though not on the FID
 # the chain of stages: each winner runs in the next, and the chapter trains the last
-stage_files = [
-    "gan_recipes.json",
-    "gan_recipes_final.json",
-    "gan_recipes_momentum.json",
-]
-stages = [json.loads((RESULTS / f).read_text()) for f in stage_files]
-stages += [r1_stage, lr_stage]
+stages = [recipes, final, momentum, r1_stage, lr_stage]  # each as loaded above
 for earlier, later in zip(stages, stages[1:]):
     assert any(r["overrides"] == earlier["winner_overrides"] for r in later["results"])
 for name, value in lr_stage["winner_overrides"].items():
