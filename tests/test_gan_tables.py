@@ -1,7 +1,7 @@
 """The rows of chapters 03 and 04's tables: the layers, and the recipes' quality and cost."""
 
 from lib.gan import Discriminator
-from lib.gan.tables import layer_rows, recipe_tables, seed_files_table
+from lib.gan.tables import layer_rows, recipe_tables, seed_files_table, stage_table
 
 
 def _rows(table: str) -> list[list[str]]:
@@ -60,4 +60,32 @@ def test_seed_files_table_has_a_row_per_file_and_a_cell_per_seed():
     assert _rows(table) == [
         ["E", "22 / 29", "0.860 / 0.846", "7.2 / 6.3"],
         ["G", "18 / 26", "0.895 / 0.871", "7.8 / 6.2"],
+    ]
+
+
+def _stage(fids, cpu="AMD EPYC"):
+    run = dict(inception_score=8.6, min_class_fraction=0.071)
+    result = dict(
+        fid_mean=sum(fids) / len(fids),
+        fid_std=0.449,
+        seeds_on_target=1,
+        g_updates_mean=11_210,
+        runs=[run] * len(fids),
+    )
+    return dict(
+        results=[result],
+        real_inception_score=9.5,
+        budget_seconds=300.0,
+        machine=dict(cpu=cpu),
+    )
+
+
+def test_stage_table_names_budget_and_machine_and_keeps_small_spreads():
+    table = stage_table(_stage([12.1, 12.9]), ["J"], "The lr stage")
+    assert table.startswith(
+        "**The lr stage: 300 CPU seconds per run on the AMD EPYC (seeds in order)**"
+    )
+    # a spread below one is printed, not rounded away to "± 0"
+    assert _rows(table) == [
+        ["J", "12.5 ± 0.4", "0.905 / 0.905", "7.1 / 7.1", "1 of 2", "11,210"]
     ]

@@ -76,7 +76,8 @@ def final_recipe_table(
     rows = [
         (
             name,
-            f"{r['fid_mean']:.0f} ± {r['fid_std']:.0f}",
+            # one decimal: the finalists' spreads are often below one
+            f"{r['fid_mean']:.1f} ± {r['fid_std']:.1f}",
             " / ".join(
                 f"{run['inception_score'] / real_score:.3f}" for run in r["runs"]
             ),
@@ -95,6 +96,18 @@ def final_recipe_table(
         "G\nupdates",
     ]
     return markdown_table(columns, rows, caption=caption)
+
+
+def stage_table(stage: dict, names: Sequence[str], title: str) -> str:
+    """One saved stage of ``benchmarks/gan_recipes.py`` as a ``final_recipe_table``, its caption
+    naming the stage, its budget and the machine it ran on."""
+    caption = (
+        f"{title}: {stage['budget_seconds']:g} CPU seconds per run on the "
+        f"{stage['machine']['cpu']} (seeds in order)"
+    )
+    return final_recipe_table(
+        stage["results"], names, stage["real_inception_score"], caption=caption
+    )
 
 
 def seed_files_table(
