@@ -890,7 +890,8 @@ k_gain = [k - j for k, j in zip(run_ratios(k8), run_ratios(j8))]  # paired by se
 assert all(g > 0 for g in k_gain)
 assert (round(min(k_gain), 3), round(max(k_gain), 3)) == (0.006, 0.019)
 assert [r["seeds_on_target"] for r in lr8["results"]] == [0, 2]
-# J again at the same budget: two seeds on target before, none now, the best missing by < 0.001
+# J again at the same budget: two seeds on target before, none now,
+# the best one missing by less than 0.001
 assert j_lr["seeds_on_target"] == 2 and 0.899 < max(run_ratios(j8)) < 0.9
 assert all(x["min_class_fraction"] > 0.065 for x in j8["runs"] + k8["runs"])
 assert [round(r["fid_mean"], 1) for r in lr8["results"]] == [12.5, 11.5]
@@ -935,7 +936,8 @@ assert (round(min(k_fids), 1), round(max(k_fids), 1)) == (9.8, 14.5)
 assert round(statistics.median(k_fids) - statistics.median(j_fids), 1) == 1.7
 k_rarest = [s["min_class_count"] / sum(s["class_counts"]) for s in seeds_k["seeds"]]
 assert min(k_rarest) > 0.07  # every digit above 5%
-# the chain of stages: each winner runs in the next; the chapter trains the last one adopted, J
+# the chain of stages: each winner runs in the next;
+# the chapter trains the last one adopted, J
 stages = [recipes, final, momentum, r1_stage, lr_stage, lr8]  # each as loaded above
 for earlier, later in zip(stages, stages[1:]):
     assert any(r["overrides"] == earlier["winner_overrides"] for r in later["results"])
