@@ -31,7 +31,8 @@ The recipes (same networks, batch and data; RECIPES below):
 
 They run in two stages. The screening (A-D, 75 CPU s per run) weeds out the recipes that fail
 outright. The final stage trains the screening's winner C and the two refinements E and F for
-300 CPU s, which is about the three minutes of the chapter's own run on two threads. A third
+300 CPU s, which bought 102 to 119 epochs of them on the Xeon (about the chapter's 100) and 50
+to 100 epochs on the AMD EPYC of the later stages, by recipe and session. A third
 stage, "momentum", sets the final stage's winner E against G at the same budget, a fourth, "r1",
 sets the momentum stage's winner E against G, H and I, a fifth, "lr", sets the R1 stage's
 winner H against J, and a sixth, "lr8", sets J against K.

@@ -22,8 +22,8 @@ from lib.gan.train import OPTIMIZER, TrainState, new_state, train
 Folder = str | os.PathLike | None
 
 # 100 epochs over the 8,500 npm training digits is 13,200 steps: a few minutes on two CPU cores
-# (about 2 on the Xeon, 4.5 to 6.5 on the AMD EPYC; benchmarks/gan_step.py gives ms per step), with
-# Adam fused (lib.gan.train.fused_adam). The recipe (Adam with learning rate 4e-4 and betas (0, 0.999),
+# (this recipe: 5.2 on two threads of an AMD EPYC; the earlier recipe E: 2 on the Xeon;
+# benchmarks/gan_step.py gives ms per step), with Adam fused (lib.gan.train.fused_adam). The recipe (Adam with learning rate 4e-4 and betas (0, 0.999),
 # one-sided label smoothing 0.1, one G step per D step, a moving average of G's weights with decay
 # 0.999 as the delivered generator, and the R1 penalty with gamma 1 on D) is the winner of
 # benchmarks/gan_recipes.py: its screening at 75 CPU seconds per run (results/gan_recipes.json)
