@@ -5,8 +5,10 @@ A step is the discriminator's update and the generator's non-saturating update o
 All variants run in this one process on the same batch, interleaved round by round; a ratio is the
 median over rounds of that round's two times, so load from other processes hits both sides alike.
 The ratios: fused over default Adam; the R1 penalty's cost (the recipe over the recipe without it);
-the lazy penalty's (on every 4th step only, ``GANConfig.r1_every``) over none. It also prints the
-share of a step spent inside Adam (torch's profiler). No thresholds.
+the lazy penalty's (on every 4th step only, ``GANConfig.r1_every``) over none; the generator's step
+as ``lib.gan.steps`` takes it (D's weights frozen, so backward skips their gradients) over the same
+step with D's weight gradients computed and thrown away. It also prints the share of a step spent
+inside Adam (torch's profiler). No thresholds.
 
     python benchmarks/gan_step.py             # 2 threads, 7 rounds of 200 steps
     python benchmarks/gan_step.py --quick     # a smoke run
@@ -23,7 +25,9 @@ import torch
 
 from lib.core.cli import Parser, positive_int, print_summary, run
 from lib.core.repro import pin_threads
+from lib.gan import steps
 from lib.gan.cache import DEFAULT_CONFIG
+from lib.gan.losses import non_saturating_loss
 from lib.gan.steps import gan_step
 from lib.gan.train import TrainState, new_state
 
@@ -37,13 +41,32 @@ def make_state(fused: bool, **changes) -> TrainState:
     return state
 
 
-def ms_per_step(state: TrainState, real: torch.Tensor, steps: int) -> float:
-    """Milliseconds per ``gan_step`` over ``steps`` steps."""
-    start = time.perf_counter()
-    for _ in range(steps):
-        gan_step(state, real)
-        state.step += 1  # as the training loop does: the lazy penalty counts steps
-    return (time.perf_counter() - start) / steps * 1000
+def unfrozen_generator_step(state: TrainState, fake: torch.Tensor) -> float:
+    """``lib.gan.steps.generator_step`` without freezing D: backward also computes D's weight
+    gradients, which D's next step discards. The baseline of the freeze."""
+    loss_g = non_saturating_loss(state.discriminator(fake))
+    state.opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    state.opt_g.step()
+    return loss_g.item()
+
+
+def ms_per_step(
+    state: TrainState, real: torch.Tensor, count: int, frozen: bool = True
+) -> float:
+    """Milliseconds per ``gan_step`` over ``count`` steps; ``frozen=False`` swaps in
+    ``unfrozen_generator_step`` for the generator's step."""
+    chosen = steps.generator_step
+    if not frozen:
+        steps.generator_step = unfrozen_generator_step
+    try:
+        start = time.perf_counter()
+        for _ in range(count):
+            gan_step(state, real)
+            state.step += 1  # as the training loop does: the lazy penalty counts steps
+        return (time.perf_counter() - start) / count * 1000
+    finally:
+        steps.generator_step = chosen
 
 
 def adam_share(state: TrainState, real: torch.Tensor, steps: int = 50) -> float:
@@ -83,14 +106,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "fused": make_state(True),
         "no_r1": make_state(True, r1_gamma=0.0),
         "r1_every_4": make_state(True, r1_every=4),
+        "d_unfrozen": make_state(True),
     }
-    for state in states.values():  # warm up: allocator, Adam's lazy state
-        ms_per_step(state, real, 20)
+    for name, state in states.items():  # warm up: allocator, Adam's lazy state
+        ms_per_step(state, real, 20, frozen=name != "d_unfrozen")
     times: dict[str, list[float]] = {name: [] for name in states}
     for r in range(args.rounds):
         order = list(states) if r % 2 == 0 else list(reversed(states))
         for name in order:
-            times[name].append(ms_per_step(states[name], real, args.steps))
+            frozen = name != "d_unfrozen"
+            times[name].append(ms_per_step(states[name], real, args.steps, frozen))
 
     def ratio(a: str, b: str) -> float:
         return round(statistics.median(x / y for x, y in zip(times[a], times[b])), 3)
@@ -101,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "fused_over_default": ratio("fused", "default"),
         "r1_over_none": ratio("fused", "no_r1"),
         "r1_every_4_over_none": ratio("r1_every_4", "no_r1"),
+        "d_frozen_over_unfrozen": ratio("fused", "d_unfrozen"),
         "adam_share_default": round(adam_share(states["default"], real), 3),
         "adam_share_fused": round(adam_share(states["fused"], real), 3),
     }

@@ -1,5 +1,6 @@
 """The training loop: both steps move their network, snapshots and history are recorded, runs are seeded."""
 
+import copy
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from lib.core.repro import torch_threads
 from lib.gan import DEFAULT_CONFIG, GANConfig, default_run, sample
 from lib.gan.cache import cache_path
 from lib.gan.losses import discriminator_loss, non_saturating_loss
-from lib.gan.steps import gan_step
+from lib.gan.steps import gan_step, generator_step
 from lib.gan.train import new_state, run_epoch, steps_per_epoch, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +50,22 @@ def test_discriminator_step_alone_does_not_touch_the_generator():
     g0 = [p.clone() for p in state.generator.parameters()]
     gan_step(state, tiny_images(32))
     assert all(torch.equal(a, b) for a, b in zip(g0, state.generator.parameters()))
+
+
+def test_the_generator_step_gets_gs_gradients_without_computing_ds():
+    state = new_state(tiny_config())
+    z = torch.randn(
+        32, state.config.latent_dim, generator=torch.Generator().manual_seed(1)
+    )
+    G, D = copy.deepcopy(state.generator), copy.deepcopy(state.discriminator)
+    non_saturating_loss(
+        D(G(z))
+    ).backward()  # the reference: autograd through an unfrozen D
+    generator_step(state, state.generator(z))
+    for expected, p in zip(G.parameters(), state.generator.parameters()):
+        assert torch.equal(p.grad, expected.grad)
+    assert all(p.grad is None for p in state.discriminator.parameters())
+    assert all(p.requires_grad for p in state.discriminator.parameters())
 
 
 def adam_updates(optimiser) -> set[int]:
