@@ -1,7 +1,8 @@
 """Does longer training close the gap? Chapter 03's recipe trained for the reports' 200 epochs, per seed.
 
-Chapter 03 trains ``lib.gan.DEFAULT_CONFIG`` for 100 epochs (a few minutes on two cores), and its
-digits reach about 90% of the real test digits' Inception-style score (the target). This
+Chapter 03 trains ``lib.gan.DEFAULT_CONFIG`` for its epochs (80 since the lazy-penalty stage, about
+three minutes on two cores; 100 before), and its digits reach about 90% of the real test digits'
+Inception-style score (the target). This
 trains the same recipe for --epochs (default 200) with every seed, keeping 1,000 samples from fixed
 noise every 10 epochs (``GANConfig.track_every``), and scores each kept set with the project's
 classifier: the score over the real digits', the FID against the test split and the rarest digit's

@@ -28,6 +28,9 @@ The recipes (same networks, batch and data; RECIPES below):
      the penalty: with it, D's gradient stays gentle enough for larger steps);
   K. H with the learning rate 8e-4, twice J's: can a larger step still buy the targets within the
      budget? (1.6e-3 broke down in a trial run: FID 43 at 60 epochs.)
+  M. K with the penalty on every 4th D step, weighted 4 times (I's change): a step costs 0.87
+     times K's on two threads (benchmarks/gan_step.py), so the budget buys more of them;
+  N. J with the penalty on every 4th D step, weighted 4 times: the same for the chapter's recipe.
 
 They run in two stages. The screening (A-D, 75 CPU s per run) weeds out the recipes that fail
 outright. The final stage trains the screening's winner C and the two refinements E and F for
@@ -35,7 +38,8 @@ outright. The final stage trains the screening's winner C and the two refinement
 to 100 epochs on the AMD EPYC of the later stages, by recipe and session. A third
 stage, "momentum", sets the final stage's winner E against G at the same budget, a fourth, "r1",
 sets the momentum stage's winner E against G, H and I, a fifth, "lr", sets the R1 stage's
-winner H against J, and a sixth, "lr8", sets J against K.
+winner H against J, a sixth, "lr8", sets J against K, and a seventh, "lazy", sets K against
+the cheaper-per-step M and N.
 
 Each run is scored on 2,000 generated digits with the MNIST classifier (``lib.mnist``):
   - the FID against the test split, on the classifier's penultimate features;
@@ -53,6 +57,7 @@ then the most classes in its worst seed, then the lowest mean FID.
     python benchmarks/gan_recipes.py --stage r1          # E, G, H, I x 3 seeds (~60 min)
     python benchmarks/gan_recipes.py --stage lr          # H, J x 3 seeds (~30 min)
     python benchmarks/gan_recipes.py --stage lr8         # J, K x 3 seeds (~30 min)
+    python benchmarks/gan_recipes.py --stage lazy        # K, M, N x 3 seeds (~45 min)
     python benchmarks/gan_recipes.py --budget-seconds 120 --seeds 0 1 2 3 4
 
 Finished runs are kept under --work (generator weights and timings), so an interrupted benchmark
@@ -60,8 +65,8 @@ continues where it stopped, and several processes with different --seeds or --re
 the work folder (two processes halve the wall time on two cores; a run of the whole stage then
 collects their runs and writes the summary). The summaries go to results/gan_recipes.json
 (screening), results/gan_recipes_final.json (final), results/gan_recipes_momentum.json,
-results/gan_recipes_r1.json, results/gan_recipes_lr.json and results/gan_recipes_lr8.json, which
-chapter 03 reads.
+results/gan_recipes_r1.json, results/gan_recipes_lr.json, results/gan_recipes_lr8.json and
+results/gan_recipes_lazy.json, which chapter 03 reads.
 """
 
 from __future__ import annotations
@@ -111,6 +116,14 @@ RECIPES = {  # letter -> (name, the GANConfig fields that make the recipe; all e
     ),
     "J": ("H + lr 4e-4", {**_G, "r1_gamma": 1.0, "lr": 4e-4}),
     "K": ("H + lr 8e-4", {**_G, "r1_gamma": 1.0, "lr": 8e-4}),
+    "M": (
+        "K + R1 penalty on every 4th D step",
+        {**_G, "r1_gamma": 1.0, "lr": 8e-4, "r1_every": 4},
+    ),
+    "N": (
+        "J + R1 penalty on every 4th D step",
+        {**_G, "r1_gamma": 1.0, "lr": 4e-4, "r1_every": 4},
+    ),
 }
 STAGES = {  # the screening at a short budget, then the finalists at the chapter's budget
     "screening": (("A", "B", "C", "D"), 75.0, "results/gan_recipes.json"),
@@ -119,6 +132,7 @@ STAGES = {  # the screening at a short budget, then the finalists at the chapter
     "r1": (("E", "G", "H", "I"), 300.0, "results/gan_recipes_r1.json"),
     "lr": (("H", "J"), 300.0, "results/gan_recipes_lr.json"),
     "lr8": (("J", "K"), 300.0, "results/gan_recipes_lr8.json"),
+    "lazy": (("K", "M", "N"), 300.0, "results/gan_recipes_lazy.json"),
 }
 TARGETS = {"inception_ratio": 0.9, "min_class_fraction": 0.05}  # issue 13's, per seed
 EVAL_SAMPLES = 2000
