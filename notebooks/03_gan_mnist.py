@@ -944,9 +944,9 @@ assert min(k_rarest) > 0.07  # every digit above 5%
 # and its seed 4 misses the target by less than 0.001, so four of its seeds reach it against all five
 # of J's. Its FID is higher in four seeds of five (9.8 to 14.5, the median 1.7 above J's), and every
 # digit keeps more than 7% of the samples in both. The larger step buys a faster start, not a better
-# end, as the doubled step F did in the final stage. **The chapter keeps J**: a reader who can give
-# the GAN only about 70 epochs, the budget's length on this CPU, may prefer `--lr 8e-4`; one who trains
-# for 100 or more gains nothing from it.
+# end, as the doubled step F did in the final stage. **At 100 epochs the chapter keeps J.** A run that
+# must be shorter is another matter, and the book's own budget is short: the next section asks what
+# fits in it.
 
 # %% [markdown]
 # ### Three minutes
