@@ -952,13 +952,13 @@ assert min(k_rarest) > 0.07  # every digit above 5%
 # ### Three minutes
 #
 # The book's budget for this run is about three minutes on two cores, and J's 100 epochs take longer
-# on the AMD EPYC of the later stages: a step cost 17.9 ms on its two threads, so 13,200 steps take
-# about four minutes (`benchmarks/gan_step.py`). Two changes make a step cheaper. The first is free:
+# on the AMD EPYC of the later stages: a step cost 19.4 ms on its two threads, so 13,200 steps take
+# over four minutes (`benchmarks/gan_step.py`). Two changes make a step cheaper. The first is free:
 # the generator's step used to compute $D$'s weight gradients too, which $D$'s next step threw away.
 # With $D$'s weights frozen while that step is recorded, backward skips them, $G$'s gradients are the
-# same numbers (a test checks it), and a step costs 6% less; every run from here on has it. The second
-# is the lazy penalty of recipe I: R1 on every fourth $D$ step, weighted four times, which cuts a step
-# from 17.9 to 15.6 ms. Recipe **M** is K with the lazy penalty and **N** is J with it. They race K,
+# same numbers (a test checks it), and a step costs 6% less, 17.9 ms; every run from here on has it.
+# The second is the lazy penalty of recipe I: R1 on every fourth $D$ step, weighted four times, which
+# cuts a step from 17.9 to 15.6 ms. Recipe **M** is K with the lazy penalty and **N** is J with it. They race K,
 # the last stage's winner, at 300 CPU seconds with the same three seeds. K was trained again, with the
 # frozen $D$, so that all three get the steps their cost buys.
 #
@@ -1001,8 +1001,8 @@ assert lazy["lead"]["within_seed_spread"]
 # time and scored 0.908 of the real digits' instead of 0.894. The lazy penalty buys ten epochs more
 # (84 against 74) but no better score: M's is below K's in every seed, by less than 0.008. M has the
 # lower mean FID, 10.5 against 11.3, within the seeds' spread, and wins by the rule. What matters for
-# the budget is its cheaper step: three minutes on two threads of this CPU buy about 87 of M's
-# epochs, against 76 of K's. So the next check trains M with five seeds for 80 epochs
+# the budget is its cheaper step: at the benchmark's step costs, three minutes on two threads of this
+# CPU buy about 87 of M's epochs, against 76 of K's. So the next check trains M with five seeds for 80 epochs
 # (`python -m lib.gan seeds`, `results/gan_seeds.json`), set beside J's and K's five seeds at 100.
 
 # %%
