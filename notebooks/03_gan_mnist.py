@@ -1456,7 +1456,7 @@ assert (round(min(e_fid_gain)), round(max(e_fid_gain))) == (4, 17)
 # line of output:
 #
 # ```
-# python -m lib.gan train --out runs/gan  # the chapter's recipe and 80 epochs: grids, checkpoints
+# python -m lib.gan train --out runs/gan  # the chapter's 80 epochs: grids, checkpoints
 # python -m lib.gan sample --checkpoint runs/gan/mnist_generator.pt --out grid.png
 # python -m lib.gan evaluate --checkpoint runs/gan/mnist_generator.pt
 # python -m lib.gan interpolate --checkpoint runs/gan/mnist_generator.pt \
