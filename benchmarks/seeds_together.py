@@ -7,6 +7,9 @@ configuration, each with its own batch of one-hot palindrome-like inputs:
     sequential   FastLSTM, the 5 models one after another (what the sweep does today)
     stacked      the 5 models' weights stacked, (S, H, 4H), every product a batched matmul
                  (torch.bmm) through autograd: one computation for all seeds
+    stacked_fast the 5 models as one computation written like FastLSTM: fused gates, the
+                 hand-derived backward pass, batched products (stacked_fast.py, checked against
+                 FastLSTM model by model before timing)
     torch        torch.nn.LSTM + nn.Linear, the 5 models one after another
 
 The sides are interleaved round by round and each figure is the median over rounds. The last
@@ -36,6 +39,7 @@ from typing import Callable, Sequence
 import torch
 import torch.nn.functional as F
 from lstm_step import TorchLSTM, make_step
+from stacked_fast import StackedFastLSTM, check_against_fast
 from torch import nn
 
 from lib.core.cli import Parser, positive_int, print_summary, run
@@ -83,12 +87,14 @@ def sides(S: int, B: int, T: int, H: int) -> dict[str, Callable[[], None]]:
     digits = torch.randint(0, 10, (S, B, T), generator=gen)  # each seed its own batch
     y = digits[:, :, 0]  # (S, B)
     x = F.one_hot(digits, 10).float()  # (S, B, T, 10)
-    fast = [make_step(FastLSTM(10, H, 10), x[s], y[s]) for s in range(S)]
+    models = [FastLSTM(10, H, 10) for _ in range(S)]
+    fast = [make_step(models[s], x[s], y[s]) for s in range(S)]
     ref = [make_step(TorchLSTM(10, H, 10), x[s], y[s]) for s in range(S)]
     return {
         "one": fast[0],
         "sequential": lambda: [step() for step in fast],
         "stacked": make_step(StackedLSTM(S, 10, H), digits, y.flatten()),
+        "stacked_fast": make_step(StackedFastLSTM(models), digits, y.flatten()),
         "torch": lambda: [step() for step in ref],
     }
 
@@ -178,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     threads = pin_threads()
     S, B, T, H = args.seeds, args.batch, args.length, args.hidden
     load = os.getloadavg()[0]
+    check_against_fast()  # the stacked_fast side computes what FastLSTM computes
     sec = median_seconds(sides(S, B, T, H), args.rounds)
     peak, gates = peak_gflops(), gate_seconds(S, B, T, H)
     flops = 6 * B * T * H * 4 * H  # forward and backward products of one model-step
@@ -191,8 +198,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "shapes": f"S={S} B={B} T={T} H={H}",
         "ms": {name: round(1000 * s, 1) for name, s in sec.items()},
         "stacked_over_one": round(sec["stacked"] / sec["one"], 2),
+        "stacked_fast_over_one": round(sec["stacked_fast"] / sec["one"], 2),
         "sequential_over_one": round(sec["sequential"] / sec["one"], 2),
         "per_model_step_stacked_over_torch": round(sec["stacked"] / sec["torch"], 2),
+        "per_model_step_stacked_fast_over_torch": round(
+            sec["stacked_fast"] / sec["torch"], 2
+        ),
         "per_model_step_fast_over_torch": round(sec["sequential"] / sec["torch"], 2),
         "torch_gflops": round(S * flops / sec["torch"] / 1e9, 1),
         "peak_gflops": round(peak, 1),
@@ -208,9 +219,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, ms in summary["ms"].items():
         print(f"{name:>11}: {ms:8.1f} ms")
     print(
-        f"5 seeds stacked / one seed: {summary['stacked_over_one']} (sequential: "
-        f"{summary['sequential_over_one']}); per model-step over torch.nn.LSTM: stacked "
-        f"{summary['per_model_step_stacked_over_torch']}, FastLSTM "
+        f"5 seeds / one seed: stacked {summary['stacked_over_one']}, stacked_fast "
+        f"{summary['stacked_fast_over_one']}, sequential {summary['sequential_over_one']}; "
+        f"per model-step over torch.nn.LSTM: stacked "
+        f"{summary['per_model_step_stacked_over_torch']}, stacked_fast "
+        f"{summary['per_model_step_stacked_fast_over_torch']}, FastLSTM "
         f"{summary['per_model_step_fast_over_torch']}; torch.nn.LSTM runs "
         f"{summary['torch_gflops']} GFLOP/s of matrix products"
     )

@@ -330,3 +330,17 @@ def test_segment_is_automatic_above_the_threshold_and_checked():
     assert segment_length(50, 10) == 10 and segment_length(10, 10) is None
     with pytest.raises(ValueError, match="segment"):
         FastLSTM(10, 4, 10, segment=0)
+
+
+@pytest.mark.parametrize("S, B, T, H", [(3, 8, 7, 16), (1, 2, 1, 5), (2, 5, 12, 9)])
+def test_the_seed_benchmarks_stacked_side_computes_what_fast_lstm_computes(S, B, T, H):
+    """benchmarks/seeds_together.py times S models as one computation (benchmarks/stacked_fast.py);
+    its logits and weight gradients must be FastLSTM's, model by model."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "benchmarks" / "stacked_fast.py"
+    spec = importlib.util.spec_from_file_location("stacked_fast", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.check_against_fast(S, B, T, H) < 1e-9
