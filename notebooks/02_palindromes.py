@@ -122,6 +122,12 @@ Markdown(config_table(base))
 # ```
 # python -m lib.palindrome sweep --seeds 0-4 --jobs 2
 # ```
+#
+# Why separate processes, and not the five seeds' models as one batched computation? On a CPU a
+# training step is mostly matrix products, which already run near the cores' speed for one model:
+# `benchmarks/seeds_together.py` times five models stacked into one computation, written like the
+# chapter's fast LSTM, at 4.8 to 5.0 times one model's step, no better than one after another
+# (`benchmarks/README.md`).
 
 # %%
 runs = load_runs(results_dir() / "palindrome_runs")
