@@ -9,12 +9,13 @@ classifier: the score over the real digits', the FID against the test split and 
 share. Runs go through the cache of ``lib.gan.cache`` (keyed by the config and thread count), so
 several processes with different --seeds can share the work and a last one writes the summary.
 
-    python benchmarks/gan_long.py                    # seeds 0 1 2, 200 epochs, 1 thread (8 to 19 min a seed, by CPU)
+    python benchmarks/gan_long.py                    # seeds 0 1 2, 200 epochs, 1 thread (8 to 19 min a seed, by CPU and recipe)
     python benchmarks/gan_long.py --seeds 0 --epochs 120
 
-The summary goes to results/gan_long.json. No thresholds: it records. Chapter 03 reads the runs of
-its earlier recipes, made by this command while each was the chapter's recipe and renamed after it:
-results/gan_long_recipe_h.json and results/gan_long_recipe_e.json.
+The summary goes to results/gan_long.json (recipe M's, read by chapter 03). No thresholds: it
+records. Chapter 03 also reads the runs of its earlier recipes, made by this command while each was
+the chapter's recipe and renamed after it: results/gan_long_recipe_h.json and
+results/gan_long_recipe_e.json.
 """
 
 from __future__ import annotations
