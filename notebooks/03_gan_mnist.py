@@ -1071,7 +1071,7 @@ assert DEFAULT_CONFIG.epochs == 80
 # ten minutes on one thread.
 #
 # ```
-# python benchmarks/gan_long.py   # M: 3 seeds x 200 epochs, about 10 min each on one thread
+# python benchmarks/gan_long.py   # M: 3 seeds x 200 epochs, about 10 min a seed
 # ```
 
 # %% mystnb={"image": {"alt": "Two panels against epochs 10 to 200, one coloured line per seed of recipe M and grey lines for recipe H. Left: M's score over the real digits' reaches 0.89 to 0.91 at epoch 80 (a dotted line) and keeps climbing to 0.92 to 0.94 by epoch 200, above the dashed target at 0.9 and above H's grey lines, which end near 0.90 to 0.92. Right: FID on a log scale; M's seeds fall to between 10 and 15 by epoch 80 and then stay between about 10 and 17."}} tags=["hide-input"]
